@@ -1,0 +1,108 @@
+"""Auth matrix: every authenticated operation refuses every kind of bad credential with 401.
+
+The operations come from the OpenAPI schema, so a route added later is covered automatically.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+
+import jwt
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.test import Client
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+from config.api import api
+
+pytestmark = pytest.mark.django_db
+
+
+# Auth runs before any lookup, so any id will do; a fixed one keeps test ids stable across runs
+# (and across pytest-xdist workers, which must collect identical ids).
+_ANY_ID = "0b5e7c1a-3f4d-4e2a-9c8b-7a6d5e4f3c2b"
+
+
+def _authenticated_operations() -> list[tuple[str, str]]:
+    schema = api.get_openapi_schema()
+    operations = []
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            if operation.get("security"):
+                concrete = re.sub(r"\{[^}]+\}", _ANY_ID, path)
+                operations.append((method.upper(), concrete))
+    return sorted(operations)
+
+
+OPERATIONS = _authenticated_operations()
+
+
+def _signed(claims: dict[str, object], key: str) -> str:
+    return jwt.encode(claims, key, algorithm=settings.SIMPLE_JWT["ALGORITHM"])
+
+
+def _expired(user: AbstractBaseUser) -> str:
+    token = AccessToken.for_user(user)
+    token.set_exp(lifetime=-timedelta(seconds=1))
+    return f"Bearer {token}"
+
+
+def _inactive(user: AbstractBaseUser) -> str:
+    user.is_active = False
+    user.save()
+    return f"Bearer {AccessToken.for_user(user)}"
+
+
+# Each case builds the Authorization header (None = no header) for a real, active user.
+BAD_CREDENTIALS: dict[str, Callable[[AbstractBaseUser], str | None]] = {
+    "no-header": lambda user: None,
+    "wrong-scheme": lambda user: "Token abc",
+    "bearer-alone": lambda user: "Bearer",
+    "garbage-token": lambda user: "Bearer not-a-jwt",
+    "expired-access": _expired,
+    "wrong-key": lambda user: (
+        "Bearer "
+        + _signed(dict(AccessToken.for_user(user).payload), "some-other-key-of-at-least-32-bytes!")
+    ),
+    "secret-key": lambda user: (
+        "Bearer " + _signed(dict(AccessToken.for_user(user).payload), settings.SECRET_KEY)
+    ),
+    "refresh-as-bearer": lambda user: f"Bearer {RefreshToken.for_user(user)}",
+    "inactive-user": _inactive,
+}
+
+
+def test_matrix_covers_the_known_authenticated_routes() -> None:
+    assert ("GET", "/api/auth/me") in OPERATIONS
+    assert ("POST", "/api/auth/logout") in OPERATIONS
+    assert not any(path in {"/api/health", "/api/auth/token"} for _, path in OPERATIONS)
+
+
+@pytest.mark.parametrize("case", list(BAD_CREDENTIALS))
+@pytest.mark.parametrize(("method", "path"), OPERATIONS)
+def test_authenticated_operation_refuses_bad_credentials(
+    user: AbstractBaseUser, method: str, path: str, case: str
+) -> None:
+    header = BAD_CREDENTIALS[case](user)
+    headers = {"Authorization": header} if header is not None else {}
+
+    response = Client().generic(
+        method, path, data="{}", content_type="application/json", headers=headers
+    )
+
+    assert response.status_code == 401, response.content
+    body = response.json()
+    assert body == {"detail": body["detail"], "code": "NOT_AUTHENTICATED"}
+    assert isinstance(body["detail"], str)
+
+
+@pytest.mark.parametrize(("method", "path"), OPERATIONS)
+def test_authenticated_operation_accepts_a_valid_token(
+    auth_client: Client, method: str, path: str
+) -> None:
+    response = auth_client.generic(method, path, data="{}", content_type="application/json")
+
+    assert response.status_code != 401, response.content

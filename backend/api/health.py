@@ -1,0 +1,61 @@
+"""Liveness + dependencies: answers 503 naming the part (database, cache) that is down."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+
+from apps.core.errors import ErrorOut
+
+logger = logging.getLogger(__name__)
+router = Router(tags=["operations"])
+
+
+class HealthOut(Schema):
+    status: str
+    database: str
+    cache: str
+
+
+class HealthErrorOut(ErrorOut):
+    status: str
+    database: str
+    cache: str
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except Exception:
+        logger.exception("Health check: database unreachable")
+        return False
+
+
+def _cache_ok() -> bool:
+    probe = uuid.uuid4().hex
+    try:
+        cache.set("health:probe", probe, 10)
+        return cache.get("health:probe") is not None
+    except Exception:
+        logger.exception("Health check: cache unreachable")
+        return False
+
+
+@router.get("/health", auth=None, response={200: HealthOut, 503: HealthErrorOut})
+def health(request: HttpRequest) -> Status[dict[str, str]]:
+    parts = {"database": _database_ok(), "cache": _cache_ok()}
+    body = {name: "ok" if ok else "unavailable" for name, ok in parts.items()}
+    down = [name for name, ok in parts.items() if not ok]
+    if not down:
+        return Status(200, {"status": "ok", **body})
+    detail = f"Unavailable: {', '.join(down)}."
+    return Status(
+        503, {"status": "unavailable", "detail": detail, "code": "SERVICE_UNAVAILABLE", **body}
+    )

@@ -1,0 +1,130 @@
+"""The service's one error vocabulary: every non-2xx answer is `{"detail", "code"}`."""
+
+from __future__ import annotations
+
+from ninja import Schema
+
+
+class ErrorOut(Schema):
+    detail: str
+    code: str
+
+
+class ValidationErrorItem(Schema):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorOut(ErrorOut):
+    """422: `errors` lists each bad value for VALIDATION_ERROR; INVALID_CURSOR has none."""
+
+    errors: list[ValidationErrorItem] | None = None
+
+
+class ApplicationError(Exception):
+    """Base of every error the API answers on purpose; the API maps it once, in config/api.py."""
+
+    status: int = 400
+    code: str = "BAD_REQUEST"
+    detail: str = "The request could not be processed."
+
+    def __init__(self, detail: str | None = None, *, retry_after: int | None = None) -> None:
+        self.detail = detail or self.detail
+        self.retry_after = retry_after
+        super().__init__(self.detail)
+
+
+class NotAuthenticated(ApplicationError):
+    status, code, detail = (
+        401,
+        "NOT_AUTHENTICATED",
+        "Authentication credentials are missing or invalid.",
+    )
+
+
+class InvalidCredentials(ApplicationError):
+    status, code, detail = 401, "INVALID_CREDENTIALS", "Wrong username or password."
+
+
+class SignupDisabled(ApplicationError):
+    status, code, detail = 403, "SIGNUP_DISABLED", "Sign-up is switched off on this service."
+
+
+class NotFound(ApplicationError):
+    status, code, detail = 404, "NOT_FOUND", "Nothing is served at this address."
+
+
+class AccountNotFound(ApplicationError):
+    status, code, detail = 404, "ACCOUNT_NOT_FOUND", "No such TikTok account."
+
+
+class InvalidState(ApplicationError):
+    status, code, detail = (
+        400,
+        "INVALID_STATE",
+        "This connect attempt is unknown or expired; start again.",
+    )
+
+
+class ScopesDenied(ApplicationError):
+    status, code = 400, "TIKTOK_SCOPES_DENIED"
+    detail = (
+        "TikTok did not grant every permission this service needs; "
+        "connect again and allow them all."
+    )
+
+
+class ReauthRequired(ApplicationError):
+    status, code = 409, "TIKTOK_REAUTH_REQUIRED"
+    detail = "TikTok no longer accepts this account's authorization; reconnect the account."
+
+
+class PayloadTooLarge(ApplicationError):
+    status, code, detail = 413, "PAYLOAD_TOO_LARGE", "The request body is too large."
+
+
+class InvalidInput(ApplicationError):
+    """A 422 found after parsing (e.g. a taken username): same shape as Ninja's own 422."""
+
+    status, code, detail = 422, "VALIDATION_ERROR", "Some values are missing or invalid."
+
+    def __init__(self, errors: list[dict[str, object]], detail: str | None = None) -> None:
+        self.errors = errors
+        super().__init__(detail)
+
+
+class InvalidCursor(ApplicationError):
+    status, code, detail = (
+        422,
+        "INVALID_CURSOR",
+        "The cursor is malformed or belongs to another listing.",
+    )
+
+
+class RateLimited(ApplicationError):
+    status, code, detail = 429, "RATE_LIMITED", "Too many requests; retry later."
+
+
+class TikTokRateLimited(ApplicationError):
+    status, code, detail = (
+        429,
+        "TIKTOK_RATE_LIMITED",
+        "TikTok is rate limiting this account; retry later.",
+    )
+
+
+class TikTokUpstreamError(ApplicationError):
+    status, code, detail = (
+        502,
+        "TIKTOK_UPSTREAM_ERROR",
+        "TikTok answered with an error; try again later.",
+    )
+
+
+class TikTokTimeout(ApplicationError):
+    status, code, detail = 504, "TIKTOK_TIMEOUT", "TikTok did not answer in time; try again later."
+
+
+class ServiceUnavailable(ApplicationError):
+    status, code, detail = 503, "SERVICE_UNAVAILABLE", "The service is temporarily unavailable."

@@ -1,0 +1,98 @@
+"""Request id, one access-log line per request, and JSON errors for anything under /api/."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from apps.core.errors import PayloadTooLarge
+from apps.core.logging import request_id_var
+
+logger = logging.getLogger("apps.request")
+
+_CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_GENERIC_ERRORS = {
+    400: ("BAD_REQUEST", "The request could not be understood."),
+    403: ("FORBIDDEN", "You are not allowed to do this."),
+    404: ("NOT_FOUND", "Nothing is served at this address."),
+    405: ("METHOD_NOT_ALLOWED", "This method is not allowed at this address."),
+    413: ("PAYLOAD_TOO_LARGE", "The request body is too large."),
+    500: ("INTERNAL_ERROR", "An unexpected error occurred; it has been logged."),
+}
+
+
+def error_response(status: int, code: str, detail: str, **extra: object) -> JsonResponse:
+    return JsonResponse({"detail": detail, "code": code, **extra}, status=status)
+
+
+class RequestContextMiddleware:
+    """Outermost middleware: sees every request and the final response, whatever happened."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _CLIENT_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        try:
+            response = self._respond(request)
+            response["X-Request-ID"] = request_id
+            logger.info(
+                "%s %s %s %.1fms",
+                request.method,
+                request.path,
+                response.status_code,
+                (time.perf_counter() - started) * 1000,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+            return response
+        finally:
+            request_id_var.reset(token)
+
+    def _respond(self, request: HttpRequest) -> HttpResponse:
+        is_api = request.path.startswith("/api/")
+        if is_api and _declared_length(request) > settings.MAX_REQUEST_BODY_BYTES:
+            return error_response(413, PayloadTooLarge.code, PayloadTooLarge.detail)
+        response = self.get_response(request)
+        if is_api and response.status_code >= 400 and not _is_json(response):
+            # Django's own 404/405/500 pages are HTML; under /api/ every error is JSON.
+            code, detail = _GENERIC_ERRORS.get(
+                response.status_code, ("ERROR", "The request could not be processed.")
+            )
+            replaced = error_response(response.status_code, code, detail)
+            for header in ("Allow", "Retry-After"):
+                if header in response:
+                    replaced[header] = response[header]
+            return replaced
+        return response
+
+
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _is_json(response: HttpResponse) -> bool:
+    if not response.get("Content-Type", "").startswith("application/json"):
+        return False
+    try:
+        return isinstance(json.loads(response.content), dict)
+    except (ValueError, AttributeError):
+        return False

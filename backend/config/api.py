@@ -1,0 +1,108 @@
+"""The one NinjaAPI: JWT auth by default, every error mapped once to `{"detail", "code"}`."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Swagger
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from api.accounts.router import router as accounts_router
+from api.audit.router import router as audit_router
+from api.auth.router import router as auth_router
+from api.auth.security import JWTAuth
+from api.health import router as health_router
+from apps.core.errors import (
+    ApplicationError,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PayloadTooLarge,
+)
+from apps.core.middleware import error_response
+from apps.core.renderers import ApiRenderer
+
+logger = logging.getLogger(__name__)
+
+api = NinjaAPI(
+    title="TikTok Accounts API",
+    version="1.0.0",
+    description="Connect, sync and manage the TikTok accounts you run.",
+    auth=JWTAuth(),
+    renderer=ApiRenderer(),
+    urls_namespace="api",
+    # Served from ninja's own static files; the validator badge would call an outside host.
+    docs=Swagger(settings={"validatorUrl": None, "persistAuthorization": True}),
+)
+
+
+@api.exception_handler(ApplicationError)
+def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    extra = {"errors": exc.errors} if isinstance(exc, InvalidInput) else {}
+    response = error_response(exc.status, exc.code, exc.detail, **extra)
+    if exc.retry_after is not None:
+        response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    # Only loc/msg/type: pydantic's `input` and `ctx` could echo a password back.
+    errors = [
+        {
+            "loc": list(err.get("loc", [])),
+            "msg": str(err.get("msg", "")),
+            "type": str(err.get("type", "")),
+        }
+        for err in exc.errors
+    ]
+    return error_response(
+        422, "VALIDATION_ERROR", "Some values are missing or invalid.", errors=errors
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return application_error(request, NotAuthenticated())
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return application_error(request, NotFound())
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+        # Ninja's one 400: a body that is not JSON. Answered like any other invalid body, so
+        # the 422 every body route declares covers it (and Ninja's message, which echoes the
+        # parser error in DEBUG, never reaches the client).
+        errors = [
+            {"loc": ["body"], "msg": "The request body is not valid JSON.", "type": "json_invalid"}
+        ]
+        return error_response(
+            422, "VALIDATION_ERROR", "The request body is not valid JSON.", errors=errors
+        )
+    code = "BAD_REQUEST" if exc.status_code == 400 else f"HTTP_{exc.status_code}"
+    return error_response(exc.status_code, code, "The request could not be processed.")
+
+
+@api.exception_handler(RequestDataTooBig)
+def payload_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return application_error(request, PayloadTooLarge())
+
+
+@api.exception_handler(Exception)
+def unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("Unhandled error on %s %s", request.method, request.path)
+    return error_response(
+        500, "INTERNAL_ERROR", "An unexpected error occurred; it has been logged."
+    )
+
+
+api.add_router("/auth", auth_router)
+api.add_router("/accounts", accounts_router)
+api.add_router("/audit-logs", audit_router)
+api.add_router("", health_router)

@@ -1,0 +1,307 @@
+"""Settings: every environment variable the service reads is read here, and only here.
+
+Nothing set gives a working development setup (SQLite file, local-memory cache, dev-only
+secrets, DEBUG on). With DEBUG off the service refuses to start while any secret still has
+its development value, so a forgotten variable can never reach production.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BACKEND_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = BACKEND_DIR.parent
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, "").strip() or default
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, got {raw!r}.")
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = int(raw) if raw else default
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}.") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}.")
+    return value
+
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}.") from None
+    if value <= 0:
+        raise ImproperlyConfigured(f"{name} must be positive, got {value}.")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name, "").strip()
+    return [item.strip() for item in raw.split(",") if item.strip()] if raw else default
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate as `N/s`, `N/m` or `N/h`: checked at start-up, not on the first request."""
+    value = env_str(name, default)
+    count, _, period = value.partition("/")
+    if not count.isdigit() or int(count) < 1 or period not in {"s", "m", "h"}:
+        raise ImproperlyConfigured(f"{name} must look like 10/m (N/s, N/m or N/h), got {value!r}.")
+    return value
+
+
+DEBUG = env_bool("DEBUG", True)
+
+# Development-only values. Each one is refused below when DEBUG is off.
+DEV_SECRETS = {
+    "SECRET_KEY": "dev-only-secret-key-never-use-in-production-0123456789abcdef",
+    "JWT_SIGNING_KEY": "dev-only-jwt-signing-key-never-use-in-production-fedcba9876543210",
+    "FIELD_ENCRYPTION_KEY": "ZGV2LW9ubHktZmllbGQtZW5jcnlwdGlvbi1rZXkhISE=",
+    "TIKTOK_CLIENT_KEY": "demo-client-key",
+    "TIKTOK_CLIENT_SECRET": "demo-client-secret",
+}
+SECRET_KEY = env_str("SECRET_KEY", DEV_SECRETS["SECRET_KEY"])
+JWT_SIGNING_KEY = env_str("JWT_SIGNING_KEY", DEV_SECRETS["JWT_SIGNING_KEY"])
+# A comma-separated list: the first key encrypts, every key decrypts (key rotation).
+FIELD_ENCRYPTION_KEY = env_list("FIELD_ENCRYPTION_KEY", [DEV_SECRETS["FIELD_ENCRYPTION_KEY"]])
+TIKTOK_CLIENT_KEY = env_str("TIKTOK_CLIENT_KEY", DEV_SECRETS["TIKTOK_CLIENT_KEY"])
+TIKTOK_CLIENT_SECRET = env_str("TIKTOK_CLIENT_SECRET", DEV_SECRETS["TIKTOK_CLIENT_SECRET"])
+
+if not DEBUG:
+    _configured = {
+        "SECRET_KEY": [SECRET_KEY],
+        "JWT_SIGNING_KEY": [JWT_SIGNING_KEY],
+        "FIELD_ENCRYPTION_KEY": FIELD_ENCRYPTION_KEY,
+        "TIKTOK_CLIENT_KEY": [TIKTOK_CLIENT_KEY],
+        "TIKTOK_CLIENT_SECRET": [TIKTOK_CLIENT_SECRET],
+    }
+    for _name, _values in _configured.items():
+        if DEV_SECRETS[_name] in _values:
+            raise ImproperlyConfigured(
+                f"{_name} still has its development value while DEBUG is off: "
+                f"set the {_name} environment variable."
+            )
+    if SECRET_KEY == JWT_SIGNING_KEY:
+        raise ImproperlyConfigured("JWT_SIGNING_KEY must differ from SECRET_KEY.")
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
+CORS_URLS_REGEX = r"^/api/.*$"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "corsheaders",
+    "ninja",
+    "encrypted_model_fields",
+    "rest_framework_simplejwt.token_blacklist",
+    "apps.core",
+    "apps.audit",
+    "apps.tiktok_accounts",
+]
+
+MIDDLEWARE = [
+    "apps.core.middleware.RequestContextMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+DATA_DIR = Path(env_str("DATA_DIR", str(PROJECT_DIR / "var")))
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'db.sqlite3'}")
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # IMMEDIATE: a transaction takes the write lock when it starts, so concurrent writers
+        # queue on the busy timeout instead of failing with "database is locked" on upgrade.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # A file, not shared-cache memory: worker threads and their own connections see the data.
+    # Per process, so two test runs on one machine never share (and corrupt) one file.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-db-{os.getpid()}.sqlite3")}
+else:
+    DATABASES["default"]["OPTIONS"] = {"connect_timeout": 5}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache ----------------------------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "tta"),
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Local memory is per process: fine for one development server, and it is the only
+    # reason to silence django-ratelimit's "cache not shared" check.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+# --- Auth -----------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+SIGNUP_ENABLED = env_bool("SIGNUP_ENABLED", True)
+SIMPLE_JWT = {
+    "SIGNING_KEY": JWT_SIGNING_KEY,
+    "ALGORITHM": "HS256",
+    "ACCESS_TOKEN_LIFETIME": timedelta(seconds=env_int("JWT_ACCESS_TTL_SECONDS", 900, minimum=1)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(
+        seconds=env_int("JWT_REFRESH_TTL_SECONDS", 7 * 24 * 3600, minimum=1)
+    ),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+}
+
+# --- TikTok ---------------------------------------------------------------------------------
+TIKTOK_REDIRECT_URI = env_str("TIKTOK_REDIRECT_URI", "http://127.0.0.1:8001/demo/callback")
+TIKTOK_API_BASE_URL = env_str("TIKTOK_API_BASE_URL", "https://open.tiktokapis.com").rstrip("/")
+TIKTOK_AUTHORIZE_URL = env_str("TIKTOK_AUTHORIZE_URL", "https://www.tiktok.com/v2/auth/authorize/")
+TIKTOK_TIMEOUT_SECONDS = env_float("TIKTOK_TIMEOUT_SECONDS", 10.0)
+TIKTOK_SCOPES = ["user.info.basic", "user.info.profile", "user.info.stats"]
+# Refresh an access token this long before TikTok says it expires.
+TIKTOK_TOKEN_REFRESH_MARGIN_SECONDS = 300
+BATCH_SYNC_MAX_WORKERS = env_int("BATCH_SYNC_MAX_WORKERS", 5, minimum=1)
+BATCH_SYNC_TIMEOUT_SECONDS = env_float("BATCH_SYNC_TIMEOUT_SECONDS", 30.0)
+
+# --- Rate limits (per user; login per username + IP) ----------------------------------------
+RATE_LIMITS = {
+    "sync": env_rate("RATE_LIMIT_SYNC", "10/m"),
+    "batch_sync": env_rate("RATE_LIMIT_BATCH_SYNC", "2/m"),
+    "connect": env_rate("RATE_LIMIT_CONNECT", "10/m"),
+    "read": env_rate("RATE_LIMIT_READ", "120/m"),
+    "login": env_rate("RATE_LIMIT_LOGIN", "5/m"),
+}
+
+# --- HTTP hardening -------------------------------------------------------------------------
+MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 1024 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^api/health$"]
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+# --- Static files, i18n ---------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(PROJECT_DIR / "staticfiles")))
+if DEBUG:
+    # Whitenoise serves from the finders in development but still expects the directory.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+# --- Logging --------------------------------------------------------------------------------
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, got {LOG_FORMAT!r}.")
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "apps.core.logging.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "apps.core.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Our request logger writes the one line per request; Django's would repeat it.
+        "django.request": {"level": "CRITICAL"},
+        "django.server": {"level": "WARNING"},
+        # SQL at DEBUG would print query parameters, and simplejwt stores every refresh token
+        # it issues (token_blacklist's outstanding-token table): keep SQL out of the logs.
+        "django.db.backends": {"level": "INFO"},
+    },
+}

@@ -1,0 +1,123 @@
+"""Production settings: refuse dev secrets with DEBUG off, and pass `check --deploy`.
+
+Each case runs in a subprocess because settings are read once, at import.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+BACKEND_DIR = Path(__file__).resolve().parents[2]
+MANAGE_PY = BACKEND_DIR.parent / "manage.py"
+# Everything settings.py reads that could leak in from the developer's shell.
+_SETTINGS_VARIABLES = {
+    "DEBUG",
+    "SECRET_KEY",
+    "JWT_SIGNING_KEY",
+    "FIELD_ENCRYPTION_KEY",
+    "TIKTOK_CLIENT_KEY",
+    "TIKTOK_CLIENT_SECRET",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "DJANGO_SETTINGS_MODULE",
+}
+
+
+def _production_env(**overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _SETTINGS_VARIABLES}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        JWT_SIGNING_KEY=secrets.token_urlsafe(48),
+        FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode(),
+        TIKTOK_CLIENT_KEY="prod-client-key",
+        TIKTOK_CLIENT_SECRET=secrets.token_urlsafe(24),
+        ALLOWED_HOSTS="example.com",
+    )
+    env.update(overrides)
+    return {k: v for k, v in env.items() if v}  # an empty override means "unset"
+
+
+def _django_setup(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=BACKEND_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_debug_off_without_secrets_refuses_to_start_naming_secret_key() -> None:
+    env = _production_env(
+        SECRET_KEY="",
+        JWT_SIGNING_KEY="",
+        FIELD_ENCRYPTION_KEY="",
+        TIKTOK_CLIENT_KEY="",
+        TIKTOK_CLIENT_SECRET="",
+    )
+
+    result = _django_setup(env)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "JWT_SIGNING_KEY",
+        "FIELD_ENCRYPTION_KEY",
+        "TIKTOK_CLIENT_KEY",
+        "TIKTOK_CLIENT_SECRET",
+    ],
+)
+def test_debug_off_refuses_each_remaining_dev_secret(variable: str) -> None:
+    result = _django_setup(_production_env(**{variable: ""}))
+
+    assert result.returncode != 0
+    assert variable in result.stderr.splitlines()[-1]
+
+
+def test_debug_off_with_every_secret_set_starts() -> None:
+    result = _django_setup(_production_env())
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_debug_off_refuses_jwt_key_equal_to_secret_key() -> None:
+    key = secrets.token_urlsafe(64)
+
+    result = _django_setup(_production_env(SECRET_KEY=key, JWT_SIGNING_KEY=key))
+
+    assert result.returncode != 0
+    assert "JWT_SIGNING_KEY" in result.stderr.splitlines()[-1]
+
+
+def test_check_deploy_passes_with_production_like_env() -> None:
+    result = subprocess.run(  # noqa: S603 - fixed argv, our own interpreter
+        [sys.executable, str(MANAGE_PY), "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BACKEND_DIR.parent,
+        env=_production_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

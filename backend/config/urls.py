@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+from django.views.defaults import page_not_found
+
+from apps.core.middleware import error_response
+from config.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+]
+
+
+def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Unknown routes under /api/ answer JSON; the rest keeps Django's page."""
+    if request.path.startswith("/api/"):
+        return error_response(404, "NOT_FOUND", "Nothing is served at this address.")
+    return page_not_found(request, exception)

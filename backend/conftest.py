@@ -1,0 +1,49 @@
+"""Fixtures shared by every test package: users, an authenticated client, a clean cache."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
+from django.test import Client
+
+from api.auth.tests.factories import UserFactory, bearer_header
+
+pytest_plugins = ["apps.tiktok_accounts.fake_upstream.pytest_plugin"]
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Iterator[None]:
+    """Rate-limit counters and OAuth states live in the cache: never let them leak between tests."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings) -> None:
+    """PBKDF2 costs ~0.3 s per login on purpose; tests log in hundreds of times."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def user(db: None) -> AbstractBaseUser:
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db: None) -> AbstractBaseUser:
+    return UserFactory()
+
+
+@pytest.fixture
+def auth_client(user: AbstractBaseUser) -> Client:
+    """Django's full-stack test client (middleware, URL resolution) logged in as `user`."""
+    return Client(headers=bearer_header(user))
+
+
+@pytest.fixture
+def other_client(other_user: AbstractBaseUser) -> Client:
+    return Client(headers=bearer_header(other_user))
