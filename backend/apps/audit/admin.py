@@ -1,0 +1,59 @@
+"""Ops view of the audit trail: list and detail only, since entries are never changed."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from apps.audit.models import AuditLog
+
+
+def _pretty_json(value: Any) -> SafeString:
+    # format_html escapes the JSON, so user-controlled profile text cannot inject markup.
+    text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+    return format_html("<pre>{}</pre>", text)
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "user", "action", "resource_type", "resource_id", "ip_address")
+    list_select_related = ("user",)
+    list_filter = ("action",)
+    search_fields = ("user__username", "user__email")
+    search_help_text = "The acting user's username or email."
+    fields = (
+        "id",
+        "created_at",
+        "user",
+        "action",
+        "resource_type",
+        "resource_id",
+        "ip_address",
+        "user_agent",
+        "changes_pretty",
+        "metadata_pretty",
+    )
+    readonly_fields = fields
+
+    # The model refuses updates and deletes; the admin does not offer them either.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="changes")
+    def changes_pretty(self, entry: AuditLog) -> SafeString:
+        return _pretty_json(entry.changes)
+
+    @admin.display(description="metadata")
+    def metadata_pretty(self, entry: AuditLog) -> SafeString:
+        return _pretty_json(entry.metadata)

@@ -1,0 +1,67 @@
+"""Append-only audit trail of every change a user makes to their TikTok accounts."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditAction(models.TextChoices):
+    CONNECT = "connect"
+    RECONNECT = "reconnect"
+    SYNC = "sync"
+    DELETE = "delete"
+    RESTORE = "restore"
+
+
+class ImmutableAuditLog(Exception):
+    """Audit entries are written once; nothing in the application updates or deletes them."""
+
+
+class AuditLogQuerySet(models.QuerySet["AuditLog"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise ImmutableAuditLog("Audit log entries cannot be updated.")
+
+    def delete(self) -> NoReturn:
+        raise ImmutableAuditLog("Audit log entries cannot be deleted.")
+
+
+class AuditLog(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="audit_logs"
+    )
+    action = models.CharField(max_length=32, choices=AuditAction.choices)
+    resource_type = models.CharField(max_length=64)
+    resource_id = models.UUIDField(null=True, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True, default="")
+    changes = models.JSONField(default=dict, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AuditLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [
+            models.Index(fields=["user", "-created_at", "-id"], name="audit_user_created_idx"),
+            models.Index(
+                fields=["user", "resource_id", "-created_at", "-id"],
+                name="audit_user_resource_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.resource_type}:{self.resource_id} by user {self.user_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ImmutableAuditLog("Audit log entries cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise ImmutableAuditLog("Audit log entries cannot be deleted.")

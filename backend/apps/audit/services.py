@@ -1,0 +1,54 @@
+"""The one way audit entries are written."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpRequest
+
+from apps.audit.models import AuditAction, AuditLog
+
+
+@dataclass(frozen=True)
+class RequestMeta:
+    """Who asked, from where: captured by the router, carried into services."""
+
+    ip_address: str | None = None
+    user_agent: str = ""
+
+    @classmethod
+    def from_request(cls, request: HttpRequest) -> RequestMeta:
+        return cls(
+            ip_address=request.META.get("REMOTE_ADDR") or None,
+            user_agent=request.headers.get("User-Agent", "")[:512],
+        )
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    user_id: int
+    action: AuditAction
+    resource_id: uuid.UUID
+    meta: RequestMeta
+    resource_type: str = "tiktok_account"
+    changes: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def audit_record(*entries: AuditEntry) -> None:
+    """Writes every entry in one INSERT, so a batch of 50 costs one round trip."""
+    AuditLog.objects.bulk_create(
+        AuditLog(
+            user_id=entry.user_id,
+            action=entry.action,
+            resource_type=entry.resource_type,
+            resource_id=entry.resource_id,
+            ip_address=entry.meta.ip_address,
+            user_agent=entry.meta.user_agent,
+            changes=entry.changes,
+            metadata=entry.metadata,
+        )
+        for entry in entries
+    )

@@ -1,0 +1,61 @@
+"""The TikTok client's own errors: the only exceptions `client.py` lets out.
+
+Callers decide what to do by class (retry later, refresh, ask the user to reconnect), never by
+parsing messages. Every error keeps TikTok's `log_id` when TikTok sent one, because that is
+what TikTok support asks for. Messages never contain a token, code or secret.
+"""
+
+from __future__ import annotations
+
+# TikTok documents a one-minute sliding window and no Retry-After header.
+DEFAULT_RETRY_AFTER_SECONDS = 60
+
+
+class TikTokError(Exception):
+    """Base of every failure talking to TikTok."""
+
+    def __init__(self, message: str, *, log_id: str | None = None) -> None:
+        super().__init__(message)
+        self.log_id = log_id
+
+
+class TikTokTimeoutError(TikTokError):
+    """TikTok did not answer within settings.TIKTOK_TIMEOUT_SECONDS."""
+
+
+class TikTokUpstreamError(TikTokError):
+    """TikTok failed or answered something we cannot use: 5xx, garbage, an unexpected error."""
+
+
+class TikTokRateLimitError(TikTokError):
+    """TikTok's rate limit was hit; try again after `retry_after` seconds."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: int = DEFAULT_RETRY_AFTER_SECONDS,
+        log_id: str | None = None,
+    ) -> None:
+        super().__init__(message, log_id=log_id)
+        self.retry_after = retry_after
+
+
+class AccessTokenInvalidError(TikTokError):
+    """The access token is expired, revoked or unknown: refresh it, then retry once."""
+
+
+class ScopeNotAuthorizedError(TikTokError):
+    """The user did not grant a scope the call needs: only re-authorizing helps."""
+
+
+class RefreshTokenInvalidError(TikTokError):
+    """TikTok refused the refresh token; `revoked` says the user revoked access."""
+
+    def __init__(self, message: str, *, revoked: bool = False, log_id: str | None = None) -> None:
+        super().__init__(message, log_id=log_id)
+        self.revoked = revoked
+
+
+class AuthorizationCodeInvalidError(TikTokError):
+    """The authorization code is expired, already used or unknown: start the OAuth flow again."""

@@ -1,0 +1,3 @@
+from apps.tiktok_accounts.models.tiktok_account_model import AccountStatus, TikTokAccount
+
+__all__ = ["AccountStatus", "TikTokAccount"]

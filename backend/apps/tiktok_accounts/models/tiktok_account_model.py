@@ -1,0 +1,152 @@
+"""A TikTok account a user has connected: its profile, statistics and OAuth grant."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from apps.tiktok_accounts.fields import EncryptedTokenField
+
+# The fields a sync copies from TikTok's user info and audits. (`union_id`, like `open_id`,
+# identifies the TikTok user and is set once, at connect.)
+PROFILE_FIELDS = (
+    "username",
+    "display_name",
+    "avatar_url",
+    "avatar_url_100",
+    "avatar_large_url",
+    "bio_description",
+    "profile_deep_link",
+    "is_verified",
+    "follower_count",
+    "following_count",
+    "likes_count",
+    "video_count",
+)
+
+
+class AccountStatus(models.TextChoices):
+    ACTIVE = "active"
+    TOKEN_EXPIRED = "token_expired"  # noqa: S105 (a status, not a secret)
+    REVOKED = "revoked"
+    ERROR = "error"
+
+
+class LiveAccountManager(models.Manager["TikTokAccount"]):
+    """Hides soft-deleted accounts: the default everywhere a user can see."""
+
+    def get_queryset(self) -> models.QuerySet[TikTokAccount]:
+        return super().get_queryset().filter(is_deleted=False)
+
+
+def search_key(username: str, display_name: str) -> str:
+    """Case-folded text the list searches, identical on SQLite and PostgreSQL for any script."""
+    return f"{username}\n{display_name}".casefold()
+
+
+class TikTokAccount(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # No index of its own: both composite indexes below start with `user`.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="tiktok_accounts",
+        db_index=False,
+    )
+    open_id = models.CharField(max_length=128)
+    union_id = models.CharField(max_length=128, blank=True, default="")
+    username = models.CharField(max_length=128, blank=True, default="")
+    display_name = models.CharField(max_length=255, blank=True, default="")
+    avatar_url = models.URLField(max_length=2048, blank=True, default="")
+    avatar_url_100 = models.URLField(max_length=2048, blank=True, default="")
+    avatar_large_url = models.URLField(max_length=2048, blank=True, default="")
+    bio_description = models.TextField(blank=True, default="")
+    profile_deep_link = models.URLField(max_length=2048, blank=True, default="")
+    is_verified = models.BooleanField(default=False)
+    follower_count = models.BigIntegerField(default=0)
+    following_count = models.BigIntegerField(default=0)
+    likes_count = models.BigIntegerField(default=0)
+    video_count = models.BigIntegerField(default=0)
+    search_text = models.TextField(blank=True, default="", editable=False)
+
+    scopes = models.JSONField(default=list, blank=True)
+    status = models.CharField(
+        max_length=16, choices=AccountStatus.choices, default=AccountStatus.ACTIVE
+    )
+    access_token = EncryptedTokenField()
+    refresh_token = EncryptedTokenField()
+    access_token_expires_at = models.DateTimeField()
+    refresh_token_expires_at = models.DateTimeField()
+    # Bumped on every token write: lets a waiting worker see that another one refreshed.
+    token_version = models.PositiveIntegerField(default=0)
+    # While set in the future, one worker holds the right to refresh this account's token.
+    refresh_lock_until = models.DateTimeField(null=True, blank=True)
+
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    # NULL, not "": the API promises `null` when the last sync succeeded.
+    last_sync_error = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
+    created_at = models.DateTimeField(default=timezone.now, db_index=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    is_deleted = models.BooleanField(default=False)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects: ClassVar[LiveAccountManager] = LiveAccountManager()
+    all_objects: ClassVar[models.Manager[TikTokAccount]] = models.Manager()
+
+    class Meta:
+        base_manager_name = "all_objects"
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "open_id"],
+                condition=models.Q(is_deleted=False),
+                name="tta_unique_live_open_id_per_user",
+            ),
+        ]
+        indexes = [
+            # From the review: "this user's accounts in a status, newest first".
+            models.Index(fields=["user", "status", "-created_at"], name="tta_user_status_created"),
+            # The list's keyset order over live rows; the COUNT uses it too.
+            models.Index(
+                fields=["user", "-created_at", "-id"],
+                condition=models.Q(is_deleted=False),
+                name="tta_live_user_created_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.username or self.open_id}"
+
+    def set_profile(self, values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """Copies profile fields; returns `{"before": ..., "after": ...}` of those that changed."""
+        before: dict[str, Any] = {}
+        after: dict[str, Any] = {}
+        for name in PROFILE_FIELDS:
+            if name in values and getattr(self, name) != values[name]:
+                before[name], after[name] = getattr(self, name), values[name]
+                setattr(self, name, values[name])
+        self.search_text = search_key(self.username, self.display_name)
+        return {"before": before, "after": after} if after else {}
+
+    def set_tokens(
+        self, *, access_token: str, refresh_token: str, expires_in: int, refresh_expires_in: int
+    ) -> None:
+        """Stores a grant TikTok just issued; an empty token is refused, never stored."""
+        if not access_token or not refresh_token:
+            raise ValueError("TikTok issued an empty token; refusing to store it.")
+        now = timezone.now()
+        self.access_token = access_token
+        self.refresh_token = refresh_token
+        self.access_token_expires_at = now + timedelta(seconds=expires_in)
+        self.refresh_token_expires_at = now + timedelta(seconds=refresh_expires_in)
+        self.token_version += 1
+        self.refresh_lock_until = None
+
+    def access_token_expiring(self, at: datetime | None = None) -> bool:
+        margin = timedelta(seconds=settings.TIKTOK_TOKEN_REFRESH_MARGIN_SECONDS)
+        return self.access_token_expires_at <= (at or timezone.now()) + margin
