@@ -1,0 +1,113 @@
+"""`/api/accounts`: thin routes over the tiktok_accounts services and selectors.
+
+Specific paths (`/stats/summary`, `/batch/sync`, `/connect/...`) are registered before the
+`/{account_id}` routes so that no literal segment is ever matched as an account id.
+"""
+
+import uuid
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+
+from api.accounts.schemas import (
+    AccountDetailOut,
+    AccountListQuery,
+    AccountPageOut,
+    BatchSyncIn,
+    BatchSyncOut,
+    ConnectCompleteIn,
+    ConnectStartOut,
+    SummaryOut,
+)
+from apps.audit.services import RequestMeta
+from apps.core.errors import ErrorOut, ValidationErrorOut
+from apps.core.ratelimit import user_rate_limit
+from apps.tiktok_accounts import selectors, services
+
+router = Router(tags=["accounts"])
+
+READ = {401: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut}
+TIKTOK = {409: ErrorOut, 502: ErrorOut, 504: ErrorOut}
+
+
+@router.get("", response={200: AccountPageOut, **READ}, summary="List my TikTok accounts")
+@user_rate_limit("read")
+def account_list(request: HttpRequest, query: Query[AccountListQuery]) -> Any:
+    return selectors.account_list_page(user=request.auth, **query.dict())
+
+
+@router.get("/stats/summary", response={200: SummaryOut, **READ}, summary="Totals over my accounts")
+@user_rate_limit("read")
+def account_summary(request: HttpRequest) -> Any:
+    return selectors.account_summary(user=request.auth)
+
+
+@router.post(
+    "/batch/sync",
+    response={200: BatchSyncOut, **READ},
+    summary="Sync up to 50 accounts in parallel",
+)
+@user_rate_limit("batch_sync")
+def account_batch_sync(request: HttpRequest, payload: BatchSyncIn) -> Any:
+    succeeded, failed = services.account_batch_sync(
+        user=request.auth, account_ids=payload.account_ids, meta=RequestMeta.from_request(request)
+    )
+    return {"succeeded": succeeded, "failed": failed}
+
+
+@router.post(
+    "/connect/start",
+    response={200: ConnectStartOut, **READ},
+    summary="Start connecting a TikTok account (OAuth)",
+)
+@user_rate_limit("connect")
+def account_connect_start(request: HttpRequest) -> Any:
+    authorize_url, state = services.account_connect_start(user=request.auth)
+    return {"authorize_url": authorize_url, "state": state}
+
+
+@router.post(
+    "/connect/complete",
+    response={200: AccountDetailOut, 201: AccountDetailOut, 400: ErrorOut, **READ, **TIKTOK},
+    summary="Finish connecting: exchange the OAuth code",
+)
+@user_rate_limit("connect")
+def account_connect_complete(request: HttpRequest, payload: ConnectCompleteIn) -> Any:
+    account, created = services.account_connect_complete(
+        user=request.auth,
+        code=payload.code,
+        state=payload.state,
+        meta=RequestMeta.from_request(request),
+    )
+    return Status(201 if created else 200, account)
+
+
+@router.get(
+    "/{account_id}", response={200: AccountDetailOut, 404: ErrorOut, **READ}, summary="One account"
+)
+@user_rate_limit("read")
+def account_detail(request: HttpRequest, account_id: uuid.UUID) -> Any:
+    return selectors.account_get(user=request.auth, account_id=account_id)
+
+
+@router.delete(
+    "/{account_id}",
+    response={204: None, 401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
+    summary="Disconnect an account (soft delete; revokes the token at TikTok)",
+)
+def account_delete(request: HttpRequest, account_id: uuid.UUID) -> Any:
+    account = selectors.account_get(user=request.auth, account_id=account_id)
+    services.account_delete(account=account, meta=RequestMeta.from_request(request))
+    return Status(204, None)
+
+
+@router.post(
+    "/{account_id}/sync",
+    response={200: AccountDetailOut, 404: ErrorOut, **READ, **TIKTOK, 500: ErrorOut},
+    summary="Fetch the account's profile and statistics from TikTok",
+)
+@user_rate_limit("sync")
+def account_sync(request: HttpRequest, account_id: uuid.UUID) -> Any:
+    account = selectors.account_get(user=request.auth, account_id=account_id)
+    return services.account_sync(account=account, meta=RequestMeta.from_request(request))

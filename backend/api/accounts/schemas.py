@@ -1,0 +1,79 @@
+"""Request and response shapes of `/api/accounts`. No schema has a token field."""
+
+import uuid
+from datetime import datetime
+
+from ninja import Field, Schema
+
+from apps.tiktok_accounts.models import AccountStatus
+
+
+class AccountOut(Schema):
+    id: uuid.UUID
+    open_id: str
+    username: str
+    display_name: str
+    avatar_url: str
+    is_verified: bool
+    follower_count: int
+    following_count: int
+    likes_count: int
+    video_count: int
+    status: AccountStatus
+    last_synced_at: datetime | None
+    created_at: datetime
+
+
+class AccountDetailOut(AccountOut):
+    bio_description: str
+    profile_deep_link: str
+    scopes: list[str]
+    last_sync_error: str | None
+    updated_at: datetime
+
+
+class AccountPageOut(Schema):
+    items: list[AccountOut]
+    total: int
+    next_cursor: str | None
+    has_more: bool
+
+
+class AccountListQuery(Schema):
+    limit: int = Field(20, ge=1, le=50)
+    cursor: str | None = Field(None, max_length=512)
+    search: str | None = Field(None, max_length=100)
+    status: AccountStatus | None = None
+
+
+class SummaryOut(Schema):
+    total_accounts: int
+    active_accounts: int
+    total_followers: int
+    total_videos: int
+    total_likes: int
+
+
+class BatchSyncIn(Schema):
+    account_ids: list[uuid.UUID] = Field(..., min_length=1, max_length=50)
+
+
+class BatchFailureOut(Schema):
+    id: uuid.UUID
+    code: str
+    detail: str
+
+
+class BatchSyncOut(Schema):
+    succeeded: list[AccountOut]
+    failed: list[BatchFailureOut]
+
+
+class ConnectStartOut(Schema):
+    authorize_url: str
+    state: str
+
+
+class ConnectCompleteIn(Schema):
+    code: str = Field(..., min_length=1, max_length=2048)
+    state: str = Field(..., min_length=1, max_length=256)
