@@ -3,8 +3,8 @@
     .venv/bin/python bench/bench_accounts.py [--accounts 10000] [--requests 500]
 
 Creates a throw-away test database (Django's test-database machinery: `test_<name>` on
-PostgreSQL, a separate SQLite file), seeds N accounts for one user plus as many for other
-users, then prints:
+PostgreSQL, a separate SQLite file), seeds N accounts for one user plus 9 x N for another,
+then prints:
 - list page latency p50/p99 in-process through the full middleware + JWT stack (first page,
   a filtered page, and a page deep into the cursor walk) and SQL queries per request;
 - batch sync wall time for 50 accounts against the fake TikTok upstream at 200 ms latency,
@@ -44,6 +44,7 @@ from apps.tiktok_accounts import services  # noqa: E402
 from apps.tiktok_accounts.fake_upstream import FakeTikTok  # noqa: E402
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount  # noqa: E402
 from apps.tiktok_accounts.models.tiktok_account_model import search_key  # noqa: E402
+from apps.tiktok_accounts.selectors import account_list_page  # noqa: E402
 
 BATCH_SIZE = 50
 BATCH_LATENCY = 0.2
@@ -121,6 +122,20 @@ def bench_list(user_id: int, accounts: int, rounds: int) -> None:
         print(f"{name:<40}{p50:>9.2f}{p99:>9.2f}{queries:>9}")
 
 
+def explain_list(user_id: int) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of both statements of a first list page (PostgreSQL only)."""
+    if connection.vendor != "postgresql":
+        return
+    user = get_user_model().objects.get(pk=user_id)
+    with CaptureQueriesContext(connection) as queries:
+        account_list_page(user=user, limit=20)
+    for name, query in zip(("count", "page"), queries.captured_queries, strict=True):
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query['sql']}")
+            plan = "\n".join(f"    {line}" for (line,) in cursor.fetchall())
+        print(f"EXPLAIN (ANALYZE, BUFFERS) of the list's {name} query:\n{plan}")
+
+
 def bench_batch() -> None:
     fake = FakeTikTok(
         client_key=settings.TIKTOK_CLIENT_KEY, client_secret=settings.TIKTOK_CLIENT_SECRET
@@ -159,6 +174,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--accounts", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument(
+        "--other-accounts", type=int, default=None, help="other users' accounts (default 9 x N)"
+    )
     args = parser.parse_args()
 
     settings.RATE_LIMITS = {scope: "1000000/m" for scope in settings.RATE_LIMITS}
@@ -171,16 +189,18 @@ def main() -> None:
         others = get_user_model().objects.create_user("bench-other", password=None)
         started = time.perf_counter()
         seed(owner.pk, args.accounts, prefix="own")
-        seed(others.pk, args.accounts, prefix="other")
+        other_count = 9 * args.accounts if args.other_accounts is None else args.other_accounts
+        seed(others.pk, other_count, prefix="other")
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
         print(
-            f"{connection.vendor}: seeded {args.accounts} accounts for the user + {args.accounts} "
+            f"{connection.vendor}: seeded {args.accounts} accounts for the user + {other_count} "
             f"for another in {time.perf_counter() - started:.1f} s; cache: "
             f"{settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}"
         )
         bench_list(owner.pk, args.accounts, args.requests)
+        explain_list(owner.pk)
         bench_batch()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)

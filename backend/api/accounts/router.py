@@ -29,6 +29,7 @@ router = Router(tags=["accounts"])
 
 READ = {401: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut}
 TIKTOK = {409: ErrorOut, 502: ErrorOut, 504: ErrorOut}
+BODY = {413: ErrorOut}  # answered by the middleware before the route runs
 
 
 @router.get("", response={200: AccountPageOut, **READ}, summary="List my TikTok accounts")
@@ -45,7 +46,7 @@ def account_summary(request: HttpRequest) -> Any:
 
 @router.post(
     "/batch/sync",
-    response={200: BatchSyncOut, **READ},
+    response={200: BatchSyncOut, **READ, **BODY},
     summary="Sync up to 50 accounts in parallel",
 )
 @user_rate_limit("batch_sync")
@@ -69,7 +70,14 @@ def account_connect_start(request: HttpRequest) -> Any:
 
 @router.post(
     "/connect/complete",
-    response={200: AccountDetailOut, 201: AccountDetailOut, 400: ErrorOut, **READ, **TIKTOK},
+    response={
+        200: AccountDetailOut,
+        201: AccountDetailOut,
+        400: ErrorOut,
+        **READ,
+        **TIKTOK,
+        **BODY,
+    },
     summary="Finish connecting: exchange the OAuth code",
 )
 @user_rate_limit("connect")

@@ -1,9 +1,11 @@
 """Request and response shapes of `/api/accounts`. No schema has a token field."""
 
+import unicodedata
 import uuid
 from datetime import datetime
 
 from ninja import Field, Schema
+from pydantic import field_validator
 
 from apps.tiktok_accounts.models import AccountStatus
 
@@ -44,6 +46,15 @@ class AccountListQuery(Schema):
     cursor: str | None = Field(None, max_length=512)
     search: str | None = Field(None, max_length=100)
     status: AccountStatus | None = None
+
+    @field_validator("search")
+    @classmethod
+    def search_has_no_control_characters(cls, value: str | None) -> str | None:
+        # Names never hold one, and the search column joins the two names with a line break:
+        # a term with a control character could only ever match across them.
+        if value and any(unicodedata.category(char) == "Cc" for char in value):
+            raise ValueError("must not contain control characters")
+        return value
 
 
 class SummaryOut(Schema):

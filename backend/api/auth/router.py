@@ -18,7 +18,7 @@ router = Router(tags=["auth"])
 @router.post(
     "/register",
     auth=None,
-    response={201: UserOut, 403: ErrorOut, 422: ValidationErrorOut},
+    response={201: UserOut, 403: ErrorOut, 413: ErrorOut, 422: ValidationErrorOut},
 )
 def register(request: HttpRequest, payload: RegisterIn) -> Status[AbstractBaseUser]:
     if not settings.SIGNUP_ENABLED:
@@ -32,7 +32,13 @@ def register(request: HttpRequest, payload: RegisterIn) -> Status[AbstractBaseUs
 @router.post(
     "/token",
     auth=None,
-    response={200: TokenPairOut, 401: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut},
+    response={
+        200: TokenPairOut,
+        401: ErrorOut,
+        413: ErrorOut,
+        422: ValidationErrorOut,
+        429: ErrorOut,
+    },
 )
 def token_obtain(request: HttpRequest, payload: TokenObtainIn) -> dict[str, str]:
     # Every attempt counts, successful or not, so guessing costs the same as logging in.
@@ -46,13 +52,13 @@ def token_obtain(request: HttpRequest, payload: TokenObtainIn) -> dict[str, str]
 @router.post(
     "/token/refresh",
     auth=None,
-    response={200: TokenPairOut, 401: ErrorOut, 422: ValidationErrorOut},
+    response={200: TokenPairOut, 401: ErrorOut, 413: ErrorOut, 422: ValidationErrorOut},
 )
 def token_refresh(request: HttpRequest, payload: RefreshIn) -> dict[str, str]:
     return services.token_refresh(refresh=payload.refresh)
 
 
-@router.post("/logout", response={204: None, 401: ErrorOut, 422: ValidationErrorOut})
+@router.post("/logout", response={204: None, 401: ErrorOut, 413: ErrorOut, 422: ValidationErrorOut})
 def logout(request: HttpRequest, payload: RefreshIn) -> Status[None]:
     services.token_revoke(refresh=payload.refresh, user=request.auth)  # type: ignore[attr-defined]
     return Status(204, None)

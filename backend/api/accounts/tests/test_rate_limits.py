@@ -1,0 +1,189 @@
+"""This service's own per-user rate limits: 429 RATE_LIMITED with Retry-After, shared cache."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from types import SimpleNamespace
+
+import django_ratelimit.core
+import pytest
+from django.core.cache.backends.redis import RedisCache
+
+from api.accounts.tests.utils import assert_error, post_json
+
+pytestmark = pytest.mark.django_db
+
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+
+
+@pytest.fixture(autouse=True)
+def frozen_ratelimit_clock(monkeypatch: pytest.MonkeyPatch) -> float:
+    """Pins django-ratelimit's fixed window so a test cannot straddle two windows."""
+    now = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: now))
+    return now
+
+
+def _assert_rate_limited(response) -> int:
+    assert_error(response, 429, "RATE_LIMITED")
+    retry_after = response["Retry-After"]
+    assert retry_after.isdigit(), retry_after
+    assert 1 <= int(retry_after) <= 3600
+    return int(retry_after)
+
+
+def _sync_unknown(client):
+    return client.post(f"/api/accounts/{uuid.uuid4()}/sync")
+
+
+def _batch(client):
+    return post_json(client, "/api/accounts/batch/sync", {"account_ids": [str(uuid.uuid4())]})
+
+
+# --- the contract's default limits ----------------------------------------------------------
+
+
+def test_eleventh_sync_in_a_minute_is_rate_limited(auth_client, user) -> None:
+    for _ in range(10):
+        assert_error(_sync_unknown(auth_client), 404, "ACCOUNT_NOT_FOUND")
+
+    retry_after = _assert_rate_limited(_sync_unknown(auth_client))
+
+    assert retry_after <= 60
+
+
+def test_third_batch_sync_in_a_minute_is_rate_limited(auth_client, user) -> None:
+    for _ in range(2):
+        assert _batch(auth_client).status_code == 200
+
+    retry_after = _assert_rate_limited(_batch(auth_client))
+
+    assert retry_after <= 60
+
+
+def test_eleventh_connect_in_a_minute_is_rate_limited(auth_client, user) -> None:
+    for _ in range(10):
+        assert auth_client.post("/api/accounts/connect/start").status_code == 200
+
+    _assert_rate_limited(auth_client.post("/api/accounts/connect/start"))
+    _assert_rate_limited(
+        post_json(auth_client, "/api/accounts/connect/complete", {"code": "c", "state": "s"})
+    )
+
+
+def test_connect_start_and_complete_share_the_connect_limit(auth_client, user, settings) -> None:
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "connect": "3/m"}
+    assert auth_client.post("/api/accounts/connect/start").status_code == 200
+    complete = {"code": "c", "state": "s"}
+    assert post_json(auth_client, "/api/accounts/connect/complete", complete).status_code == 400
+    assert auth_client.post("/api/accounts/connect/start").status_code == 200
+
+    _assert_rate_limited(auth_client.post("/api/accounts/connect/start"))
+
+
+def test_reads_are_limited_to_120_a_minute_across_every_read_route(auth_client, user) -> None:
+    read_paths = [
+        "/api/accounts",
+        "/api/accounts/stats/summary",
+        f"/api/accounts/{uuid.uuid4()}",
+        "/api/audit-logs",
+    ]
+    for n in range(120):
+        response = auth_client.get(read_paths[n % len(read_paths)])
+        assert response.status_code in (200, 404), (n, response.content)
+
+    for path in read_paths:
+        _assert_rate_limited(auth_client.get(path))
+
+
+def test_sync_and_reads_count_separately(auth_client, user, settings) -> None:
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "sync": "2/m"}
+    for _ in range(2):
+        _sync_unknown(auth_client)
+    _assert_rate_limited(_sync_unknown(auth_client))
+
+    assert auth_client.get("/api/accounts").status_code == 200
+    assert _batch(auth_client).status_code == 200
+
+
+def test_rate_limit_is_per_user(auth_client, other_client, user, other_user, settings) -> None:
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "sync": "2/m", "read": "2/m"}
+    for _ in range(2):
+        _sync_unknown(auth_client)
+        auth_client.get("/api/accounts")
+    _assert_rate_limited(_sync_unknown(auth_client))
+    _assert_rate_limited(auth_client.get("/api/accounts"))
+
+    assert_error(_sync_unknown(other_client), 404, "ACCOUNT_NOT_FOUND")
+    assert other_client.get("/api/accounts").status_code == 200
+
+
+def test_retry_after_counts_down_to_the_end_of_the_window(
+    auth_client, user, settings, monkeypatch, frozen_ratelimit_clock
+) -> None:
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "sync": "1/m"}
+    _sync_unknown(auth_client)
+    first = _assert_rate_limited(_sync_unknown(auth_client))
+    later = frozen_ratelimit_clock + min(first - 1, 20)
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: later))
+
+    second = _assert_rate_limited(_sync_unknown(auth_client))
+
+    assert second == max(1, first - min(first - 1, 20))
+
+
+def test_rate_limit_lifts_after_the_window(
+    auth_client, user, settings, monkeypatch, frozen_ratelimit_clock
+) -> None:
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "sync": "1/m"}
+    _sync_unknown(auth_client)
+    retry_after = _assert_rate_limited(_sync_unknown(auth_client))
+    later = frozen_ratelimit_clock + retry_after + 1
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: later))
+
+    assert_error(_sync_unknown(auth_client), 404, "ACCOUNT_NOT_FOUND")
+
+
+# --- shared across server processes ---------------------------------------------------------
+
+
+@pytest.mark.skipif(
+    not REDIS_URL,
+    reason="REDIS_URL is unset: the shared-counter check runs in CI's PostgreSQL + Redis pass",
+)
+def test_rate_limit_counter_is_shared_through_redis(
+    auth_client, user, settings, monkeypatch
+) -> None:
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "sync": "2/m"}
+    default = settings.CACHES["default"]
+    assert default["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    params = {"KEY_PREFIX": default.get("KEY_PREFIX", ""), "OPTIONS": default.get("OPTIONS", {})}
+    # What another server process would hold: its own client, its own connection pool.
+    other_process = RedisCache(REDIS_URL, params)
+    for _ in range(2):
+        assert_error(_sync_unknown(auth_client), 404, "ACCOUNT_NOT_FOUND")
+
+    monkeypatch.setattr(django_ratelimit.core, "caches", {"default": other_process})
+    _assert_rate_limited(_sync_unknown(auth_client))
+
+
+@pytest.mark.skipif(
+    not REDIS_URL,
+    reason="REDIS_URL is unset: the shared-counter check runs in CI's PostgreSQL + Redis pass",
+)
+def test_rate_limit_counter_is_shared_between_two_independent_redis_clients(
+    auth_client, user, settings, monkeypatch
+) -> None:
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "batch_sync": "2/m"}
+    params = {"KEY_PREFIX": settings.CACHES["default"].get("KEY_PREFIX", "")}
+    first, second = RedisCache(REDIS_URL, params), RedisCache(REDIS_URL, params)
+    assert first._cache is not second._cache
+
+    monkeypatch.setattr(django_ratelimit.core, "caches", {"default": first})
+    for _ in range(2):
+        assert _batch(auth_client).status_code == 200
+    monkeypatch.setattr(django_ratelimit.core, "caches", {"default": second})
+
+    _assert_rate_limited(_batch(auth_client))
