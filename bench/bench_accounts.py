@@ -193,7 +193,7 @@ def main() -> None:
         seed(others.pk, other_count, prefix="other")
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+                cursor.execute("VACUUM ANALYZE")
         print(
             f"{connection.vendor}: seeded {args.accounts} accounts for the user + {other_count} "
             f"for another in {time.perf_counter() - started:.1f} s; cache: "

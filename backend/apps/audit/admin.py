@@ -6,11 +6,11 @@ import json
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from apps.audit.models import AuditLog
+from apps.core.admin import ViewOnlyAdmin
 
 
 def _pretty_json(value: Any) -> SafeString:
@@ -20,7 +20,7 @@ def _pretty_json(value: Any) -> SafeString:
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(ViewOnlyAdmin):
     list_display = ("created_at", "user", "action", "resource_type", "resource_id", "ip_address")
     list_select_related = ("user",)
     list_filter = ("action",)
@@ -39,16 +39,6 @@ class AuditLogAdmin(admin.ModelAdmin):
         "metadata_pretty",
     )
     readonly_fields = fields
-
-    # The model refuses updates and deletes; the admin does not offer them either.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description="changes")
     def changes_pretty(self, entry: AuditLog) -> SafeString:

@@ -1,26 +1,25 @@
-"""Opaque keyset cursors, signed and bound to the user, the listing and its filters."""
+"""Keyset pagination in `(created_at desc, id desc)` order with opaque, signed cursors.
+
+A cursor is bound to the user, the listing and its filters: any other cursor is INVALID_CURSOR.
+Keyset, not offset or `id < cursor`: rows added or removed during a walk neither skip nor
+repeat anything, and every page costs the same.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
 from django.core import signing
+from django.db.models import Model, Q, QuerySet
 
 from apps.core.errors import InvalidCursor
 
 _SALT = "apps.core.cursor"
-
-
-@dataclass(frozen=True)
-class Position:
-    """The last row of a page in `(created_at desc, id desc)` order."""
-
-    created_at: datetime
-    id: uuid.UUID
+M = TypeVar("M", bound=Model)
 
 
 def _scope(*, user_id: object, listing: str, filters: dict[str, object]) -> str:
@@ -28,26 +27,37 @@ def _scope(*, user_id: object, listing: str, filters: dict[str, object]) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
-def cursor_encode(
-    position: Position, *, user_id: object, listing: str, filters: dict[str, object]
-) -> str:
-    payload = {
-        "t": position.created_at.isoformat(),
-        "i": position.id.hex,
-        "s": _scope(user_id=user_id, listing=listing, filters=filters),
-    }
-    return signing.dumps(payload, salt=_SALT, compress=True)
-
-
-def cursor_decode(
-    cursor: str, *, user_id: object, listing: str, filters: dict[str, object]
-) -> Position:
-    """Raises InvalidCursor for anything but a cursor this same listing handed out."""
+def _decode(cursor: str, scope: str) -> tuple[datetime, uuid.UUID]:
     try:
-        payload = signing.loads(cursor, salt=_SALT)
-        position = Position(datetime.fromisoformat(payload["t"]), uuid.UUID(payload["i"]))
+        payload: dict[str, Any] = signing.loads(cursor, salt=_SALT)
+        position = datetime.fromisoformat(payload["t"]), uuid.UUID(payload["i"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         raise InvalidCursor from None
-    if payload.get("s") != _scope(user_id=user_id, listing=listing, filters=filters):
+    if payload.get("s") != scope:
         raise InvalidCursor
     return position
+
+
+def keyset_page(
+    queryset: QuerySet[M],
+    *,
+    limit: int,
+    cursor: str | None,
+    user_id: object,
+    listing: str,
+    filters: dict[str, object],
+) -> tuple[list[M], str | None]:
+    """One page and the cursor of the next (None on the last page), in one query."""
+    scope = _scope(user_id=user_id, listing=listing, filters=filters)
+    if cursor:
+        created_at, last_id = _decode(cursor, scope)
+        queryset = queryset.filter(
+            Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=last_id)
+        )
+    rows = list(queryset.order_by("-created_at", "-id")[: limit + 1])
+    items = rows[:limit]
+    if len(rows) <= limit:
+        return items, None
+    last = items[-1]
+    payload = {"t": last.created_at.isoformat(), "i": last.pk.hex, "s": scope}
+    return items, signing.dumps(payload, salt=_SALT, compress=True)

@@ -21,6 +21,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from apps.audit.services import RequestMeta
+from apps.core.admin import ViewOnlyAdmin
 from apps.tiktok_accounts.models import TikTokAccount
 from apps.tiktok_accounts.services import account_batch_sync, account_restore
 
@@ -29,7 +30,10 @@ HIDDEN_FIELDS = ("access_token", "refresh_token", "token_version", "refresh_lock
 
 
 @admin.register(TikTokAccount)
-class TikTokAccountAdmin(admin.ModelAdmin):
+class TikTokAccountAdmin(ViewOnlyAdmin):
+    """Accounts are created only by the OAuth connect flow and deleted only through the API's
+    soft delete, which revokes the token at TikTok first."""
+
     list_display = (
         "owner",
         "username",
@@ -94,17 +98,6 @@ class TikTokAccountAdmin(admin.ModelAdmin):
         if lookup.split("__", 1)[0] in HIDDEN_FIELDS:
             return False
         return super().lookup_allowed(lookup, value, request)
-
-    # Accounts are created only by the OAuth connect flow and deleted only through the API's
-    # soft delete, which revokes the token at TikTok first.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def _may_operate(self, request: HttpRequest) -> bool:
         """Actions change accounts, so they need Django's change permission on the model."""

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 
-from apps.core.cursor import Position, cursor_decode, cursor_encode
+from apps.core.cursor import keyset_page
 from apps.core.errors import AccountNotFound
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 
@@ -54,25 +54,20 @@ def account_list_page(
     status: AccountStatus | None = None,
 ) -> AccountPage:
     """Newest first, keyset-paginated; `total` ignores the cursor. Two queries, any limit."""
-    filters = {"search": search or "", "status": status or ""}
-    bound = {"user_id": user.pk, "listing": "accounts", "filters": filters}
     queryset = TikTokAccount.objects.filter(user=user)
     if status:
         queryset = queryset.filter(status=status)
     if search:
         queryset = queryset.filter(search_text__contains=search.casefold())
     total = queryset.count()
-    if cursor:
-        after = cursor_decode(cursor, **bound)
-        queryset = queryset.filter(
-            Q(created_at__lt=after.created_at) | Q(created_at=after.created_at, id__lt=after.id)
-        )
-    rows = list(queryset.order_by("-created_at", "-id").only(*LIST_FIELDS)[: limit + 1])
-    items = rows[:limit]
-    next_cursor = None
-    if len(rows) > limit:
-        last = items[-1]
-        next_cursor = cursor_encode(Position(last.created_at, last.id), **bound)
+    items, next_cursor = keyset_page(
+        queryset.only(*LIST_FIELDS),
+        limit=limit,
+        cursor=cursor,
+        user_id=user.pk,
+        listing="accounts",
+        filters={"search": search or "", "status": status or ""},
+    )
     return AccountPage(items=items, total=total, next_cursor=next_cursor)
 
 

@@ -170,20 +170,38 @@ def _connection_store(
     account.status = AccountStatus.ACTIVE
     account.is_deleted, account.deleted_at = False, None
     account.last_synced_at, account.last_sync_error = timezone.now(), None
-    account.save()
-    action = AuditAction.CONNECT if created else AuditAction.RECONNECT
+    _account_store(
+        account=account,
+        action=AuditAction.CONNECT if created else AuditAction.RECONNECT,
+        meta=meta,
+        changes=changes,
+        metadata={"open_id": account.open_id, "scopes": account.scopes},
+    )
+    return account, created
+
+
+def _account_store(
+    *,
+    account: TikTokAccount,
+    action: AuditAction,
+    meta: RequestMeta,
+    fields: list[str] | None = None,
+    changes: dict[str, Any] | None = None,
+    metadata: dict[str, Any],
+) -> None:
+    """Saves one account's change with its audit entry; the summary follows on commit."""
+    account.save(update_fields=fields)
     audit_record(
         AuditEntry(
-            user_id=user.pk,
+            user_id=account.user_id,
             action=action,
             resource_id=account.id,
             meta=meta,
-            changes=changes,
-            metadata={"open_id": account.open_id, "scopes": account.scopes},
+            changes=changes or {},
+            metadata=metadata,
         )
     )
-    summary_invalidate(user_id=user.pk)
-    return account, created
+    summary_invalidate(user_id=account.user_id)
 
 
 def _revoke_quietly(access_token: str, *, context: str) -> str:
@@ -450,17 +468,13 @@ def account_delete(*, account: TikTokAccount, meta: RequestMeta) -> None:
         if revoke == "revoked":
             account.status = AccountStatus.REVOKED
             fields.append("status")
-        account.save(update_fields=fields)
-        audit_record(
-            AuditEntry(
-                user_id=account.user_id,
-                action=AuditAction.DELETE,
-                resource_id=account.id,
-                meta=meta,
-                metadata={"revoke": revoke},
-            )
+        _account_store(
+            account=account,
+            fields=fields,
+            action=AuditAction.DELETE,
+            meta=meta,
+            metadata={"revoke": revoke},
         )
-        summary_invalidate(user_id=account.user_id)
 
 
 @transaction.atomic
@@ -471,15 +485,16 @@ def account_restore(*, account: TikTokAccount, meta: RequestMeta, actor: str) ->
     if TikTokAccount.objects.filter(user_id=account.user_id, open_id=account.open_id).exists():
         return False
     account.is_deleted, account.deleted_at = False, None
-    account.save(update_fields=["is_deleted", "deleted_at", "updated_at"])
-    audit_record(
-        AuditEntry(
-            user_id=account.user_id,
-            action=AuditAction.RESTORE,
-            resource_id=account.id,
-            meta=meta,
-            metadata={"by_staff": actor},
-        )
-    )
-    summary_invalidate(user_id=account.user_id)
+    try:
+        with transaction.atomic():
+            _account_store(
+                account=account,
+                fields=["is_deleted", "deleted_at", "updated_at"],
+                action=AuditAction.RESTORE,
+                meta=meta,
+                metadata={"by_staff": actor},
+            )
+    except IntegrityError:  # the same TikTok user was reconnected since the check above
+        account.is_deleted = True
+        return False
     return True

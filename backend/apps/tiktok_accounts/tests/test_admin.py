@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
 
-import factory
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
@@ -22,28 +20,12 @@ from apps.audit.services import AuditEntry, RequestMeta, audit_record
 from apps.tiktok_accounts import admin as accounts_admin
 from apps.tiktok_accounts import services
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
+from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "admin:tiktok_accounts_tiktokaccount_changelist"
 AUDIT_CHANGELIST = "admin:audit_auditlog_changelist"
-
-
-class AdminAccountFactory(factory.django.DjangoModelFactory):
-    """Minimal account with recognisable token values, so a leak into HTML is easy to spot."""
-
-    class Meta:
-        model = TikTokAccount
-
-    user = factory.SubFactory(UserFactory)
-    open_id = factory.Sequence(lambda n: f"admin-open-id-{n}")
-    username = factory.Sequence(lambda n: f"creator_{n}")
-    display_name = factory.Sequence(lambda n: f"Creator Number {n}")
-    follower_count = factory.Sequence(lambda n: 1000 + n)
-    access_token = factory.LazyFunction(lambda: f"act.PLAINACCESS{uuid.uuid4().hex}")
-    refresh_token = factory.LazyFunction(lambda: f"rft.PLAINREFRESH{uuid.uuid4().hex}")
-    access_token_expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
-    refresh_token_expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=365))
 
 
 def _stored_secrets() -> list[str]:
@@ -82,12 +64,12 @@ def _change_url(obj: object) -> str:
 @pytest.fixture
 def accounts() -> dict[str, TikTokAccount]:
     owner = UserFactory(username="ops_owner", email="ops.owner@example.com")
-    live = AdminAccountFactory(user=owner, username="café_crème", display_name="Café ☕")
-    deleted = AdminAccountFactory(
+    live = TikTokAccountFactory(user=owner, username="café_crème", display_name="Café ☕")
+    deleted = TikTokAccountFactory(
         user=owner, is_deleted=True, deleted_at=timezone.now(), status=AccountStatus.REVOKED
     )
-    unverified = AdminAccountFactory(status=AccountStatus.TOKEN_EXPIRED, is_verified=False)
-    verified = AdminAccountFactory(is_verified=True)
+    unverified = TikTokAccountFactory(status=AccountStatus.TOKEN_EXPIRED, is_verified=False)
+    verified = TikTokAccountFactory(is_verified=True)
     audit_record(
         AuditEntry(
             user_id=owner.pk,
@@ -160,7 +142,7 @@ def test_changelist_filtering_on_a_token_column_is_refused(admin_client: Client,
 def test_changelist_query_count_does_not_grow_with_rows(admin_client: Client) -> None:
     def queries_for(total: int) -> int:
         missing = total - TikTokAccount.all_objects.count()
-        AdminAccountFactory.create_batch(missing)
+        TikTokAccountFactory.create_batch(missing)
         with CaptureQueriesContext(connection) as context:
             response = admin_client.get(reverse(CHANGELIST))
         assert response.status_code == 200
@@ -247,7 +229,7 @@ def test_restore_skips_an_account_whose_tiktok_user_was_reconnected(
     admin_client: Client, accounts
 ) -> None:
     deleted = accounts["deleted"]
-    AdminAccountFactory(user=deleted.user, open_id=deleted.open_id)
+    TikTokAccountFactory(user=deleted.user, open_id=deleted.open_id)
     message = _run_action(admin_client, "restore_selected", [deleted])
     assert "Restored 0 account(s); 1 skipped" in message
     assert TikTokAccount.all_objects.get(pk=deleted.pk).is_deleted
@@ -264,7 +246,7 @@ def test_sync_selected_calls_the_batch_service_once_per_owner(
         return [], []
 
     monkeypatch.setattr(accounts_admin, "account_batch_sync", fake_batch_sync)
-    second = AdminAccountFactory(user=accounts["live"].user)
+    second = TikTokAccountFactory(user=accounts["live"].user)
     selected = [*accounts.values(), second]
     message = _run_action(admin_client, "sync_selected", selected)
 
