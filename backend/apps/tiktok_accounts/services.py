@@ -137,6 +137,8 @@ def account_connect_complete(
     try:
         profile = client.get_user_info(access_token=grant.access_token)
     except TikTokError as exc:
+        # Nothing is stored, so nothing could ever use or revoke this grant later.
+        _revoke_quietly(grant.access_token, context="profile fetch failed at connect")
         raise tiktok_error_to_api(exc) from exc
     try:
         return _connection_store(user=user, grant=grant, profile=profile, meta=meta)

@@ -287,6 +287,8 @@ def test_connect_tiktok_failure_answers_its_contract_code_and_stores_nothing(
 
     assert_error(response, status, code)
     assert not TikTokAccount.all_objects.exists()
+    # A grant TikTok issued but we could not use is revoked, not left orphaned.
+    assert fake_tiktok.count("revoke") == (1 if endpoint == "user_info" else 0)
     drain(fake_tiktok)
 
 
