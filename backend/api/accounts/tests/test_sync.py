@@ -124,16 +124,16 @@ def test_sync_round_trips_unicode_profiles(auth_client, user, link_account, fake
 
 # --- failures that leave the profile as it was ----------------------------------------------
 
+# TikTok fault kind -> the answer; none of them changes the account's status.
+PASSING_FAILURES = [
+    ("server_error", 502, "TIKTOK_UPSTREAM_ERROR"),
+    ("garbage", 502, "TIKTOK_UPSTREAM_ERROR"),
+    ("rate_limit", 429, "TIKTOK_RATE_LIMITED"),
+    ("timeout", 504, "TIKTOK_TIMEOUT"),
+]
 
-@pytest.mark.parametrize(
-    ("kind", "status", "code"),
-    [
-        ("server_error", 502, "TIKTOK_UPSTREAM_ERROR"),
-        ("garbage", 502, "TIKTOK_UPSTREAM_ERROR"),
-        ("rate_limit", 429, "TIKTOK_RATE_LIMITED"),
-        ("timeout", 504, "TIKTOK_TIMEOUT"),
-    ],
-)
+
+@pytest.mark.parametrize(("kind", "status", "code"), PASSING_FAILURES)
 def test_sync_passing_failure_keeps_profile_and_status_and_records_the_error(
     auth_client, user, link_account, fake_tiktok, kind, status, code
 ) -> None:
@@ -183,15 +183,7 @@ def test_sync_tiktok_rate_limit_without_header_still_sets_retry_after(
     assert int(response["Retry-After"]) >= 1
 
 
-@pytest.mark.parametrize(
-    ("kind", "status", "code"),
-    [
-        ("server_error", 502, "TIKTOK_UPSTREAM_ERROR"),
-        ("garbage", 502, "TIKTOK_UPSTREAM_ERROR"),
-        ("rate_limit", 429, "TIKTOK_RATE_LIMITED"),
-        ("timeout", 504, "TIKTOK_TIMEOUT"),
-    ],
-)
+@pytest.mark.parametrize(("kind", "status", "code"), PASSING_FAILURES)
 def test_sync_passing_failure_of_the_refresh_keeps_status_and_tokens(
     auth_client, user, link_account, fake_tiktok, kind, status, code
 ) -> None:
