@@ -121,3 +121,24 @@ def test_check_deploy_passes_with_production_like_env() -> None:
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("entry_point", ["wsgi", "asgi"])
+def test_entry_points_find_the_source_root_without_pythonpath(entry_point: str) -> None:
+    # From the repository root, as a server would load them, with no PYTHONPATH at all.
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", *_SETTINGS_VARIABLES}}
+    script = (
+        f"import runpy; app = runpy.run_path('backend/config/{entry_point}.py')['application'];"
+        "print(type(app).__name__)"
+    )
+    result = subprocess.run(  # noqa: S603 (our own interpreter and a fixed script)
+        [sys.executable, "-c", script],
+        cwd=BACKEND_DIR.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Handler" in result.stdout
