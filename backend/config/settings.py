@@ -191,6 +191,13 @@ if REDIS_URL:
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
+elif not DEBUG:
+    # A per-process cache would break OAuth states (connect/start and /complete may reach
+    # different workers) and let each worker keep its own rate-limit counters.
+    raise ImproperlyConfigured(
+        "REDIS_URL must be set when DEBUG is off: OAuth states and rate-limit counters "
+        "must be shared by every server process."
+    )
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # Local memory is per process: fine for one development server, and it is the only

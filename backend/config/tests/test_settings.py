@@ -44,6 +44,7 @@ def _production_env(**overrides: str) -> dict[str, str]:
         TIKTOK_CLIENT_KEY="prod-client-key",
         TIKTOK_CLIENT_SECRET=secrets.token_urlsafe(24),
         ALLOWED_HOSTS="example.com",
+        REDIS_URL="redis://127.0.0.1:6379/0",  # only parsed here: nothing connects to it
     )
     env.update(overrides)
     return {k: v for k, v in env.items() if v}  # an empty override means "unset"
@@ -121,6 +122,12 @@ def test_check_deploy_passes_with_production_like_env() -> None:
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_debug_off_without_a_shared_cache_refuses_to_start() -> None:
+    result = _django_setup(_production_env(REDIS_URL=""))
+    assert result.returncode != 0
+    assert "REDIS_URL" in result.stderr
 
 
 @pytest.mark.parametrize("entry_point", ["wsgi", "asgi"])
