@@ -27,6 +27,7 @@ RUN DEBUG=false \
     FIELD_ENCRYPTION_KEY=YnVpbGQtb25seS1ub3QtYS1zZWNyZXQtMzItYnl0ZXM= \
     TIKTOK_CLIENT_KEY=build-only \
     TIKTOK_CLIENT_SECRET=build-only \
+    REDIS_URL=redis://build-only:6379/0 \
     DATA_DIR=/tmp/build-data \
     python manage.py collectstatic --noinput \
     && rm -rf /tmp/build-data
