@@ -10,7 +10,7 @@ from django.db import connection
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from apps.core.errors import ErrorOut
+from apps.core.errors import ErrorOut, ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 router = Router(tags=["operations"])
@@ -39,10 +39,14 @@ def _database_ok() -> bool:
 
 
 def _cache_ok() -> bool:
+    # A key of its own: concurrent probes from other workers never overwrite it.
     probe = uuid.uuid4().hex
+    key = f"health:{probe}"
     try:
-        cache.set("health:probe", probe, 10)
-        return cache.get("health:probe") is not None
+        cache.set(key, probe, 10)
+        ok = cache.get(key) == probe
+        cache.delete(key)
+        return ok
     except Exception:
         logger.exception("Health check: cache unreachable")
         return False
@@ -57,5 +61,5 @@ def health(request: HttpRequest) -> Status[dict[str, str]]:
         return Status(200, {"status": "ok", **body})
     detail = f"Unavailable: {', '.join(down)}."
     return Status(
-        503, {"status": "unavailable", "detail": detail, "code": "SERVICE_UNAVAILABLE", **body}
+        503, {"status": "unavailable", "detail": detail, "code": ServiceUnavailable.code, **body}
     )
