@@ -16,6 +16,7 @@ from api.auth.security import JWTAuth
 from api.health import router as health_router
 from apps.core.errors import (
     ApplicationError,
+    InternalError,
     InvalidInput,
     NotAuthenticated,
     NotFound,
@@ -97,9 +98,7 @@ def payload_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpRespo
 @api.exception_handler(Exception)
 def unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("Unhandled error on %s %s", request.method, request.path)
-    return error_response(
-        500, "INTERNAL_ERROR", "An unexpected error occurred; it has been logged."
-    )
+    return application_error(request, InternalError())
 
 
 api.add_router("/auth", auth_router)

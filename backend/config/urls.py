@@ -3,6 +3,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.views.defaults import page_not_found
 
+from apps.core.errors import NotFound
 from apps.core.middleware import error_response
 from config.api import api
 
@@ -15,5 +16,5 @@ urlpatterns = [
 def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:
     """Unknown routes under /api/ answer JSON; the rest keeps Django's page."""
     if request.path.startswith("/api/"):
-        return error_response(404, "NOT_FOUND", "Nothing is served at this address.")
+        return error_response(NotFound.status, NotFound.code, NotFound.detail)
     return page_not_found(request, exception)

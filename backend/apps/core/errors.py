@@ -126,5 +126,13 @@ class TikTokTimeout(ApplicationError):
     status, code, detail = 504, "TIKTOK_TIMEOUT", "TikTok did not answer in time; try again later."
 
 
+class InternalError(ApplicationError):
+    status, code, detail = (
+        500,
+        "INTERNAL_ERROR",
+        "An unexpected error occurred; it has been logged.",
+    )
+
+
 class ServiceUnavailable(ApplicationError):
     status, code, detail = 503, "SERVICE_UNAVAILABLE", "The service is temporarily unavailable."

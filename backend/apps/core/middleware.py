@@ -12,7 +12,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from apps.core.errors import PayloadTooLarge
+from apps.core.errors import InternalError, NotFound, PayloadTooLarge
 from apps.core.logging import request_id_var
 
 logger = logging.getLogger("apps.request")
@@ -21,10 +21,11 @@ _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _GENERIC_ERRORS = {
     400: ("BAD_REQUEST", "The request could not be understood."),
     403: ("FORBIDDEN", "You are not allowed to do this."),
-    404: ("NOT_FOUND", "Nothing is served at this address."),
     405: ("METHOD_NOT_ALLOWED", "This method is not allowed at this address."),
-    413: ("PAYLOAD_TOO_LARGE", "The request body is too large."),
-    500: ("INTERNAL_ERROR", "An unexpected error occurred; it has been logged."),
+    **{
+        error.status: (error.code, error.detail)
+        for error in (NotFound, PayloadTooLarge, InternalError)
+    },
 }
 
 

@@ -35,6 +35,7 @@ from apps.audit.services import AuditEntry, RequestMeta, audit_record
 from apps.core.errors import (
     AccountNotFound,
     ApplicationError,
+    InternalError,
     InvalidState,
     ReauthRequired,
     ScopesDenied,
@@ -61,23 +62,10 @@ logger = logging.getLogger(__name__)
 
 OAUTH_STATE_TTL_SECONDS = 600
 DEAD_GRANT_STATUSES = (AccountStatus.TOKEN_EXPIRED, AccountStatus.REVOKED)
+# What a failed sync leaves exactly as the database has it.
+KEPT_ON_FAILURE = (*PROFILE_FIELDS, "search_text", "status", "last_synced_at")
 # Written by every sync, whatever its outcome; kept short so one UPDATE fits 50 rows on SQLite.
-SYNC_WRITE_FIELDS = (
-    *PROFILE_FIELDS,
-    "search_text",
-    "status",
-    "last_synced_at",
-    "last_sync_error",
-    "updated_at",
-)
-
-
-class InternalSyncError(ApplicationError):
-    status, code, detail = (
-        500,
-        "INTERNAL_ERROR",
-        "An unexpected error occurred; it has been logged.",
-    )
+SYNC_WRITE_FIELDS = (*KEPT_ON_FAILURE, "last_sync_error", "updated_at")
 
 
 def tiktok_error_to_api(exc: Exception) -> ApplicationError:
@@ -94,7 +82,7 @@ def tiktok_error_to_api(exc: Exception) -> ApplicationError:
         )
     if isinstance(exc, TikTokError):
         return TikTokUpstreamError()
-    return InternalSyncError()
+    return InternalError()
 
 
 # --- Connect ----------------------------------------------------------------------------------
@@ -344,16 +332,16 @@ def _profile_fetch(account: TikTokAccount) -> SyncOutcome:
         outcome.error = tiktok_error_to_api(exc)
     except ApplicationError as exc:
         outcome.error = exc
-    except (TikTokError, TokenUnreadableError) as exc:
-        if isinstance(exc, TokenUnreadableError):
-            logger.error("Account %s: stored token cannot be decrypted", account.pk)
-        else:
-            logger.warning(
-                "Account %s: sync failed: %s",
-                account.pk,
-                type(exc).__name__,
-                extra={"log_id": exc.log_id},
-            )
+    except TokenUnreadableError as exc:
+        logger.error("Account %s: stored token cannot be decrypted", account.pk)
+        outcome.error = tiktok_error_to_api(exc)
+    except TikTokError as exc:
+        logger.warning(
+            "Account %s: sync failed: %s",
+            account.pk,
+            type(exc).__name__,
+            extra={"log_id": exc.log_id},
+        )
         outcome.error = tiktok_error_to_api(exc)
     return outcome
 
@@ -387,8 +375,7 @@ def _outcomes_store(
             metadata["outcome"] = "succeeded"
         else:
             assert outcome.error is not None
-            # The stored profile and status stay exactly as the database has them.
-            for name in (*PROFILE_FIELDS, "search_text", "status", "last_synced_at"):
+            for name in KEPT_ON_FAILURE:
                 setattr(account, name, F(name))
             account.last_sync_error = f"{outcome.error.code}: {outcome.error.detail}"[:255]
             metadata.update(outcome="failed", code=outcome.error.code)
