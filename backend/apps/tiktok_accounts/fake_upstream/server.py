@@ -318,6 +318,7 @@ class FakeTikTok:
                 "latency": self.latency,
                 "faults": len(self._faults),
                 "identities": len(self.identities),
+                "open_ids": [identity.open_id for identity in self.identities],
             }
 
     # --- state helpers (caller holds the lock) -----------------------------------------------

@@ -162,6 +162,7 @@ def test_control_endpoints_drive_the_fake_from_another_process(fake_tiktok):
     assert stats["counts"] == {"token": 1, "refresh": 0, "revoke": 0, "user_info": 1}
     assert stats["latency"] == 0.01
     assert stats["identities"] == len(fake_tiktok.identities)
+    assert stats["open_ids"] == [identity.open_id for identity in fake_tiktok.identities]
 
     assert control("reset").ok
     assert fake_tiktok.count("token") == 0

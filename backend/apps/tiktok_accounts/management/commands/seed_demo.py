@@ -28,15 +28,9 @@ class Command(BaseCommand):
         owner = get_user_model().objects.filter(username=user).first()
         if owner is None:
             raise CommandError(f"No user named {user!r}; `make run` creates `demo`.")
-        stats = self._fake_stats()
         connected = set(TikTokAccount.objects.filter(user=owner).values_list("open_id", flat=True))
-        done = 0
-        for number in range(1, stats["identities"] + 1):
-            if done == count:
-                break
-            open_id = f"fake-open-id-{number:04d}"
-            if open_id in connected:
-                continue
+        chosen = [oid for oid in self._fake_stats()["open_ids"] if oid not in connected][:count]
+        for open_id in chosen:
             authorize_url, state = services.account_connect_start(user=owner)
             code = self._approve(authorize_url, open_id)
             try:
@@ -48,8 +42,7 @@ class Command(BaseCommand):
                     f"Connecting {open_id} failed: {exc.code}: {exc.detail}"
                 ) from exc
             self.stdout.write(f"connected @{account.username} ({account.follower_count} followers)")
-            done += 1
-        self.stdout.write(self.style.SUCCESS(f"{done} demo account(s) connected to {user}."))
+        self.stdout.write(self.style.SUCCESS(f"{len(chosen)} demo account(s) connected to {user}."))
 
     def _fake_stats(self) -> dict[str, Any]:
         """Refuses to run unless the configured TikTok upstream is the project's fake."""
