@@ -10,7 +10,7 @@ from django.db import connection
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from apps.core.errors import ErrorOut, ServiceUnavailable
+from apps.core.errors import ErrorOut, ServiceUnavailable, ValidationErrorOut
 
 logger = logging.getLogger(__name__)
 router = Router(tags=["operations"])
@@ -52,7 +52,12 @@ def _cache_ok() -> bool:
         return False
 
 
-@router.get("/health", auth=None, response={200: HealthOut, 503: HealthErrorOut})
+@router.get(
+    "/health",
+    auth=None,
+    # 422: a NUL anywhere in a request is refused before any route runs (apps.core.nul_guard).
+    response={200: HealthOut, 422: ValidationErrorOut, 503: HealthErrorOut},
+)
 def health(request: HttpRequest) -> Status[dict[str, str]]:
     parts = {"database": _database_ok(), "cache": _cache_ok()}
     body = {name: "ok" if ok else "unavailable" for name, ok in parts.items()}
