@@ -114,12 +114,14 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: its `runserver` (closes each request thread's database connections)
+    # must win over staticfiles' own.
+    "apps.core",
     "django.contrib.staticfiles",
     "corsheaders",
     "ninja",
     "encrypted_model_fields",
     "rest_framework_simplejwt.token_blacklist",
-    "apps.core",
     "apps.audit",
     "apps.tiktok_accounts",
 ]
