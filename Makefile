@@ -20,7 +20,8 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 run: $(STAMP) ## migrate, create the demo user, start the fake TikTok upstream, serve on http://127.0.0.1:8000 (HOST, PORT)
-	@bash scripts/run.sh
+	@# exec: run.sh is make's own child, so it sees make go away and gets the SIGTERM make passes on.
+	@exec bash scripts/run.sh
 
 test: $(STAMP) ## run the whole test suite (extra pytest arguments: PYTEST_ARGS="-k auth -x")
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -2,6 +2,11 @@
 # `make run`: migrate, create the demo user, start the fake TikTok upstream when no TikTok
 # upstream is configured (demo mode), then serve with runserver on http://$HOST:$PORT.
 # Every variable of .env.example is honoured: this script only fills in what is unset.
+#
+# Long-running processes are started with `start_bg NAME COMMAND...` (one line each), each in a
+# process group of its own. One trap stops them all (SIGTERM to every group, SIGKILL after 5 s)
+# whatever ends this script: Ctrl-C, SIGTERM (what make passes on), SIGHUP (terminal closed),
+# one of them exiting, or the parent (make) disappearing.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -24,24 +29,84 @@ except OSError:
     sys.exit(1)' "$1"
 }
 
+# --- Background processes ---------------------------------------------------------------
+BG_NAMES=()
+BG_PIDS=()
+BG_LAST_PID=""
+STOP_GRACE_S=5
+
+start_bg() {  # start_bg NAME COMMAND...: run COMMAND in the background, in its own process group
+    local name="$1"
+    shift
+    # Job control gives the job a process group of its own (portable, unlike setsid): stopping
+    # the group stops the children it starts too (runserver's autoreloader runs the server in
+    # one), and a terminal's Ctrl-C reaches this script only, which then stops them all.
+    # stdin from /dev/null: a background group touching the terminal would be stopped.
+    set -m
+    "$@" </dev/null &
+    BG_LAST_PID=$!
+    set +m
+    BG_PIDS+=("$BG_LAST_PID")
+    BG_NAMES+=("$name")
+}
+
+groups_alive() {  # exit 0 while any process of any started group is left
+    local pid
+    for pid in "${BG_PIDS[@]}"; do
+        kill -0 -- "-$pid" 2>/dev/null && return 0
+    done
+    return 1
+}
+
+stop_all() {
+    set +e
+    trap '' INT TERM HUP  # a second Ctrl-C must not cut the clean-up short
+    ((${#BG_PIDS[@]})) || return 0
+    local pid
+    for pid in "${BG_PIDS[@]}"; do
+        kill -TERM -- "-$pid" 2>/dev/null
+    done
+    for _ in $(seq 1 $((STOP_GRACE_S * 10))); do
+        groups_alive || break
+        sleep 0.1
+    done
+    for pid in "${BG_PIDS[@]}"; do
+        kill -KILL -- "-$pid" 2>/dev/null
+    done
+    wait 2>/dev/null
+}
+
+# supervise: return (1) when a started process exits or the parent (make) goes away. Signals
+# interrupt `wait` at once, so the traps run immediately (a foreground child delayed them).
+supervise() {
+    local parent="$PPID" i
+    while true; do
+        for i in "${!BG_PIDS[@]}"; do
+            if ! kill -0 "${BG_PIDS[$i]}" 2>/dev/null; then
+                echo "${BG_NAMES[$i]} exited: stopping everything." >&2
+                return 1
+            fi
+        done
+        if ! kill -0 "$parent" 2>/dev/null; then
+            echo "parent process $parent is gone: stopping everything." >&2
+            return 1
+        fi
+        sleep 1 &
+        wait $! || true
+    done
+}
+
+trap stop_all EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
 "$PY" manage.py migrate --noinput
 "$PY" scripts/ensure_demo_user.py
 
 SHOWN_HOST="$HOST"
 [[ "$HOST" == "0.0.0.0" || "$HOST" == "::" ]] && SHOWN_HOST="127.0.0.1"
 BASE_URL="http://$SHOWN_HOST:$PORT"
-
-FAKE_PID=""
-stop_fake() {
-    if [[ -n "$FAKE_PID" ]] && kill -0 "$FAKE_PID" 2>/dev/null; then
-        kill "$FAKE_PID" 2>/dev/null || true
-        wait "$FAKE_PID" 2>/dev/null || true
-    fi
-    FAKE_PID=""
-}
-trap stop_fake EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 # Demo mode: nothing says where TikTok is, so talk to the project's own fake upstream.
 if [[ -z "${TIKTOK_API_BASE_URL:-}" && -z "${TIKTOK_CLIENT_KEY:-}" ]]; then
@@ -50,11 +115,9 @@ if [[ -z "${TIKTOK_API_BASE_URL:-}" && -z "${TIKTOK_CLIENT_KEY:-}" ]]; then
             "stop what runs there or set FAKE_TIKTOK_PORT." >&2
         exit 1
     fi
-    "$PY" manage.py run_fake_tiktok --port "$FAKE_PORT" --service-url "$BASE_URL" &
-    FAKE_PID=$!
+    start_bg "fake TikTok" "$PY" manage.py run_fake_tiktok --port "$FAKE_PORT" --service-url "$BASE_URL"
     for _ in $(seq 1 100); do
-        if ! kill -0 "$FAKE_PID" 2>/dev/null; then
-            FAKE_PID=""
+        if ! kill -0 "$BG_LAST_PID" 2>/dev/null; then
             echo "error: the fake TikTok upstream exited on start (see its output above)." >&2
             exit 1
         fi
@@ -81,9 +144,9 @@ cat <<EOF
     OpenAPI    $BASE_URL/api/openapi.json
     Admin      $BASE_URL/admin/   (log in as the demo user printed above)
     Health     $BASE_URL/api/health
-  Stop with Ctrl-C.
+  Stop with Ctrl-C (or SIGTERM/SIGHUP): every process started here stops.
 
 EOF
 
-# Not exec: this shell stays to stop the fake upstream when the server ends.
-"$PY" manage.py runserver "$HOST:$PORT"
+start_bg "runserver" "$PY" manage.py runserver "$HOST:$PORT"
+supervise
