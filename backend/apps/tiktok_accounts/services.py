@@ -13,6 +13,7 @@ Rules that shape this module:
 from __future__ import annotations
 
 import copy
+import hashlib
 import logging
 import secrets
 import time
@@ -89,7 +90,9 @@ def tiktok_error_to_api(exc: Exception) -> ApplicationError:
 
 
 def _state_key(user_id: object, state: str) -> str:
-    return f"oauth-state:{user_id}:{state}"
+    # Hashed: the client's state may be any 256 characters, more than (or other than) what a
+    # cache key may hold (Django warns past 250 characters or on spaces and control characters).
+    return f"oauth-state:{user_id}:{hashlib.sha256(state.encode()).hexdigest()}"
 
 
 def account_connect_start(*, user: AbstractBaseUser) -> tuple[str, str]:

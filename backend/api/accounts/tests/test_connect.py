@@ -218,6 +218,17 @@ def test_connect_unknown_state_is_invalid_state(auth_client, user, fake_tiktok, 
     assert not TikTokAccount.objects.filter(open_id=person.open_id).exists()
 
 
+@pytest.mark.parametrize("state", ["s" * 256, "has spaces\tand a tab"], ids=["longest", "spaces"])
+def test_connect_any_allowed_state_is_invalid_state_not_500(
+    auth_client, user, fake_tiktok, person, state: str
+) -> None:
+    # Found by the OpenAPI fuzzer: such a state made a cache key Django refuses (over 250
+    # characters, or spaces), a 500 under the warnings-as-errors test settings.
+    response = _complete(auth_client, fake_tiktok.issue_code(person.open_id), state)
+
+    assert_error(response, 400, "INVALID_STATE")
+
+
 def test_connect_another_users_state_is_invalid_state(
     auth_client, other_client, user, other_user, fake_tiktok, person
 ) -> None:
