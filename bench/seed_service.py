@@ -36,10 +36,32 @@ from rest_framework_simplejwt.tokens import AccessToken  # noqa: E402
 from apps.tiktok_accounts.models import TikTokAccount  # noqa: E402
 from apps.tiktok_accounts.models.tiktok_account_model import search_key  # noqa: E402
 
-WORDS = (
-    "sunny cooking travel dance gamer daily studio fit chef pixel music comedy pets nature "
-    "tech style vlog drift coffee ocean urban retro neon craft"
-).split()
+WORDS = [
+    "sunny",
+    "cooking",
+    "travel",
+    "dance",
+    "gamer",
+    "daily",
+    "studio",
+    "fit",
+    "chef",
+    "pixel",
+    "music",
+    "comedy",
+    "pets",
+    "nature",
+    "tech",
+    "style",
+    "vlog",
+    "drift",
+    "coffee",
+    "ocean",
+    "urban",
+    "retro",
+    "neon",
+    "craft",
+]
 STATUSES = ["active"] * 85 + ["token_expired"] * 7 + ["revoked"] * 5 + ["error"] * 3
 SPAN = timedelta(days=365)
 

@@ -203,6 +203,11 @@ else:
     # Local memory is per process: fine for one development server, and it is the only
     # reason to silence django-ratelimit's "cache not shared" check.
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+# Only a cache every process shares may hold cached reads and users: with local memory a write
+# in one process (a worker, a command) could not make another process's copy stale.
+CACHE_IS_SHARED = bool(REDIS_URL)
+# List pages and the summary are served from the shared cache for up to this long; 0: off.
+READ_CACHE_TTL_SECONDS = env_int("READ_CACHE_TTL_SECONDS", 300)
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -362,7 +362,8 @@ def _outcomes_store(
     accounts, entries = [], []
     for outcome in outcomes:
         account, metadata = outcome.account, {"token_refreshed": outcome.token_refreshed}
-        changes: dict[str, Any] = {}
+        # The contract: a sync's `changes` is always this shape, empty when nothing changed.
+        changes: dict[str, Any] = {"before": {}, "after": {}}
         if batch:
             metadata["batch"] = True
         if outcome.profile is not None:
