@@ -160,7 +160,9 @@ TEMPLATES = [
 DATA_DIR = Path(env_str("DATA_DIR", str(PROJECT_DIR / "var")))
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'db.sqlite3'}")
 DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    # No health check (a `SELECT 1` before each request's first query): a connection that died
+    # fails one request, which then closes it (Django closes a connection after an error).
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=False)
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATA_DIR.mkdir(parents=True, exist_ok=True)
