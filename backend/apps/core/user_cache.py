@@ -49,5 +49,6 @@ def user_cache_invalidate(*, user_id: object) -> None:
 
 
 def user_changed(sender: type, instance: AbstractBaseUser, **kwargs: Any) -> None:
-    """post_save / post_delete receiver for the user model."""
-    user_cache_invalidate(user_id=instance.pk)
+    """post_save / post_delete receiver for the user model (a new user has nothing cached)."""
+    if not kwargs.get("created"):
+        user_cache_invalidate(user_id=instance.pk)
