@@ -256,6 +256,7 @@ def account_refresh_token(*, account: TikTokAccount) -> None:
         TikTokAccount.all_objects.filter(pk=account.pk, token_version=seen).update(
             status=account.status, refresh_lock_until=None
         )
+        summary_invalidate(user_id=account.user_id)  # the status shows in every read
         raise
     except BaseException:
         TikTokAccount.all_objects.filter(pk=account.pk, token_version=seen).update(
