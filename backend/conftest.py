@@ -47,3 +47,10 @@ def auth_client(user: AbstractBaseUser) -> Client:
 @pytest.fixture
 def other_client(other_user: AbstractBaseUser) -> Client:
     return Client(headers=bearer_header(other_user))
+
+
+@pytest.fixture
+def shared_cache(settings) -> None:
+    """Treats the local-memory cache as shared (one process): turns the read and user caches on."""
+    settings.CACHE_IS_SHARED = True
+    settings.READ_CACHE_TTL_SECONDS = 300

@@ -163,7 +163,9 @@ TEMPLATES = [
 DATA_DIR = Path(env_str("DATA_DIR", str(PROJECT_DIR / "var")))
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'db.sqlite3'}")
 DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    # No health check (a `SELECT 1` before each request's first query): a connection that died
+    # fails one request, which then closes it (Django closes a connection after an error).
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=False)
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -206,6 +208,11 @@ else:
     # Local memory is per process: fine for one development server, and it is the only
     # reason to silence django-ratelimit's "cache not shared" check.
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+# Only a cache every process shares may hold cached reads and users: with local memory a write
+# in one process (a worker, a command) could not make another process's copy stale.
+CACHE_IS_SHARED = bool(REDIS_URL)
+# List pages and the summary are served from the shared cache for up to this long; 0: off.
+READ_CACHE_TTL_SECONDS = env_int("READ_CACHE_TTL_SECONDS", 300)
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -10,6 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
+from api.accounts.rendering import account_page_json, summary_json
 from api.accounts.schemas import (
     AccountDetailOut,
     AccountListQuery,
@@ -23,7 +24,9 @@ from api.accounts.schemas import (
 from apps.audit.services import RequestMeta
 from apps.core.errors import ErrorOut, ValidationErrorOut
 from apps.core.ratelimit import user_rate_limit
+from apps.core.renderers import json_response
 from apps.tiktok_accounts import selectors, services
+from apps.tiktok_accounts.read_cache import cached_read
 
 router = Router(tags=["accounts"])
 
@@ -33,15 +36,16 @@ BODY = {413: ErrorOut}  # answered by the middleware before the route runs
 
 
 @router.get("", response={200: AccountPageOut, **READ}, summary="List my TikTok accounts")
-@user_rate_limit("read")
+@cached_read("read")
 def account_list(request: HttpRequest, query: Query[AccountListQuery]) -> Any:
-    return selectors.account_list_page(user=request.auth, **query.dict())
+    page = selectors.account_list_page(user=request.auth, **query.dict())
+    return json_response(account_page_json(page))
 
 
 @router.get("/stats/summary", response={200: SummaryOut, **READ}, summary="Totals over my accounts")
-@user_rate_limit("read")
+@cached_read("read")
 def account_summary(request: HttpRequest) -> Any:
-    return selectors.account_summary(user=request.auth)
+    return json_response(summary_json(selectors.account_summary(user=request.auth)))
 
 
 @router.post(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest
 from ninja.security import HttpBearer
@@ -10,9 +9,16 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken
 
+from apps.core.shared_cache import cache_is_shared, cache_round_trip
+from apps.core.user_cache import user_cache_key, user_from_cached
+
 
 class JWTAuth(HttpBearer):
-    """Accepts only unexpired access tokens (never refresh tokens) of active users."""
+    """Accepts only unexpired access tokens (never refresh tokens) of active users.
+
+    The user comes from the shared cache (one round trip, no SQL) when there is one; see
+    apps.core.user_cache for why a deactivated or deleted user is still refused at once.
+    """
 
     def authenticate(self, request: HttpRequest, token: str) -> AbstractBaseUser | None:
         try:
@@ -22,11 +28,10 @@ class JWTAuth(HttpBearer):
         user_id = access.get(api_settings.USER_ID_CLAIM)
         if user_id is None:
             return None
-        user = (
-            get_user_model()
-            .objects.filter(**{api_settings.USER_ID_FIELD: user_id}, is_active=True)
-            .first()
-        )
+        cached = None
+        if cache_is_shared():
+            (cached,), _ = cache_round_trip([user_cache_key(user_id)])
+        user = user_from_cached(user_id, cached)
         if user is not None:
             request.user = user
         return user

@@ -39,14 +39,14 @@ def _decode(cursor: str, scope: str) -> tuple[datetime, uuid.UUID]:
 
 
 def keyset_page(
-    queryset: QuerySet[M],
+    queryset: QuerySet[M, Any],
     *,
     limit: int,
     cursor: str | None,
     user_id: object,
     listing: str,
     filters: dict[str, object],
-) -> tuple[list[M], str | None]:
+) -> tuple[list[Any], str | None]:
     """One page and the cursor of the next (None on the last page), in one query."""
     scope = _scope(user_id=user_id, listing=listing, filters=filters)
     if cursor:
@@ -59,5 +59,9 @@ def keyset_page(
     if len(rows) <= limit:
         return items, None
     last = items[-1]
-    payload = {"t": last.created_at.isoformat(), "i": last.pk.hex, "s": scope}
+    # Model instances, or dicts from `values()` (which must include created_at and id).
+    created_at, last_id = (
+        (last["created_at"], last["id"]) if isinstance(last, dict) else (last.created_at, last.pk)
+    )
+    payload = {"t": created_at.isoformat(), "i": last_id.hex, "s": scope}
     return items, signing.dumps(payload, salt=_SALT, compress=True)

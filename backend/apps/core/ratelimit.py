@@ -1,36 +1,65 @@
 """Per-user (or per-key) rate limits in the shared cache, answered as 429 with Retry-After.
 
-django-ratelimit does the counting in the default cache (Redis when REDIS_URL is set, so the
-limits hold across server processes); this module only names the limits and raises our error.
+django-ratelimit's semantics, one Redis round trip: the same fixed windows (`_get_window`,
+offset per key), the same counter keys (`_make_cache_key`) and expiry (period + its fudge),
+the same `RATELIMIT_ENABLE` switch; only the counting is ours, so that it can travel in the
+same pipeline as the request's other cache reads (apps.core.shared_cache). The counters live
+in the default cache: Redis when REDIS_URL is set, so the limits hold across server processes.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
 
+import django_ratelimit.core as ratelimit_core
 from django.conf import settings
 from django.http import HttpRequest
-from django_ratelimit.core import get_usage
+from django_ratelimit import ALL
 
 from apps.core.errors import RateLimited
+from apps.core.shared_cache import Counter, cache_round_trip
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
+@dataclass(frozen=True)
+class RateWindow:
+    """One key's counter in the current fixed window of one scope."""
+
+    counter: Counter
+    limit: int
+    window_end: int
+
+    def check(self, count: int | None) -> None:
+        """Raises RateLimited when `count` (the counter after this request) is over the limit."""
+        if count is not None and count > self.limit:
+            now = int(ratelimit_core.time.time())
+            raise RateLimited(retry_after=max(1, self.window_end - now))
+
+
+def rate_window(*, scope: str, key: str) -> RateWindow | None:
+    """The counter of `key` under the `scope` limit; None when rate limiting is switched off."""
+    if not getattr(settings, "RATELIMIT_ENABLE", True):
+        return None
+    rate = settings.RATE_LIMITS[scope]
+    group = f"tta:{scope}"
+    limit, period = ratelimit_core._split_rate(rate)
+    window_end = ratelimit_core._get_window(key, period)
+    cache_key = ratelimit_core._make_cache_key(group, window_end, rate, key, ALL)
+    counter = Counter(key=cache_key, timeout=period + ratelimit_core.EXPIRATION_FUDGE)
+    return RateWindow(counter=counter, limit=limit, window_end=window_end)
+
+
 def rate_limit_hit(request: HttpRequest, *, scope: str, key: str) -> None:
     """Counts one request against `scope` for `key`; raises RateLimited once over the limit."""
-    usage = get_usage(
-        request,
-        group=f"tta:{scope}",
-        key=lambda _group, _request: key,
-        rate=settings.RATE_LIMITS[scope],
-        increment=True,
-    )
-    if usage is not None and usage["should_limit"]:
-        raise RateLimited(retry_after=max(1, int(usage["time_left"])))
+    window = rate_window(scope=scope, key=key)
+    if window is not None:
+        _, count = cache_round_trip((), window.counter)
+        window.check(count)
 
 
 def user_rate_limit(scope: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -41,9 +70,13 @@ def user_rate_limit(scope: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             request = args[0]
             assert isinstance(request, HttpRequest)
-            rate_limit_hit(request, scope=scope, key=f"user:{request.auth.pk}")  # type: ignore[attr-defined]
+            rate_limit_hit(request, scope=scope, key=user_rate_key(request))
             return view(*args, **kwargs)
 
         return wrapper
 
     return decorator
+
+
+def user_rate_key(request: HttpRequest) -> str:
+    return f"user:{request.auth.pk}"  # type: ignore[attr-defined]

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 
 from apps.core.cursor import keyset_page
 from apps.core.errors import AccountNotFound
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
+from apps.tiktok_accounts.read_cache import account_reads_invalidate
 
-SUMMARY_TTL_SECONDS = 300
+# The one invalidation of a user's cached reads, under the name every write path calls.
+summary_invalidate = account_reads_invalidate
 # Everything a list item shows; the encrypted tokens are never loaded for a listing.
 LIST_FIELDS = (
     "id",
@@ -36,7 +37,7 @@ LIST_FIELDS = (
 
 @dataclass(frozen=True)
 class AccountPage:
-    items: list[TikTokAccount]
+    items: list[dict[str, Any]]  # LIST_FIELDS of each row, in that order
     total: int
     next_cursor: str | None
 
@@ -53,7 +54,9 @@ def account_list_page(
     search: str | None = None,
     status: AccountStatus | None = None,
 ) -> AccountPage:
-    """Newest first, keyset-paginated; `total` ignores the cursor. Two queries, any limit."""
+    """Newest first, keyset-paginated; `total` ignores the cursor. Two queries, any limit.
+
+    Rows come as dicts of LIST_FIELDS (`values()`): no model instance per row."""
     queryset = TikTokAccount.objects.filter(user=user)
     if status:
         queryset = queryset.filter(status=status)
@@ -61,7 +64,7 @@ def account_list_page(
         queryset = queryset.filter(search_text__contains=search.casefold())
     total = queryset.count()
     items, next_cursor = keyset_page(
-        queryset.only(*LIST_FIELDS),
+        queryset.values(*LIST_FIELDS),
         limit=limit,
         cursor=cursor,
         user_id=user.pk,
@@ -79,26 +82,12 @@ def account_get(*, user: AbstractBaseUser, account_id: uuid.UUID) -> TikTokAccou
     return account
 
 
-def _summary_key(user_id: object) -> str:
-    return f"accounts-summary:{user_id}"
-
-
 def account_summary(*, user: AbstractBaseUser) -> dict[str, int]:
-    """Totals over the caller's live accounts: one aggregate query, then the cache."""
-    key = _summary_key(user.pk)
-    summary = cache.get(key)
-    if summary is None:
-        summary = TikTokAccount.objects.filter(user=user).aggregate(
-            total_accounts=Count("id"),
-            active_accounts=Count("id", filter=Q(status=AccountStatus.ACTIVE)),
-            total_followers=Coalesce(Sum("follower_count"), 0),
-            total_videos=Coalesce(Sum("video_count"), 0),
-            total_likes=Coalesce(Sum("likes_count"), 0),
-        )
-        cache.set(key, summary, SUMMARY_TTL_SECONDS)
-    return summary
-
-
-def summary_invalidate(*, user_id: object) -> None:
-    """Called by every write to a user's accounts; takes effect when the write commits."""
-    transaction.on_commit(lambda: cache.delete(_summary_key(user_id)))
+    """Totals over the caller's live accounts: one aggregate query (the route caches it)."""
+    return TikTokAccount.objects.filter(user=user).aggregate(
+        total_accounts=Count("id"),
+        active_accounts=Count("id", filter=Q(status=AccountStatus.ACTIVE)),
+        total_followers=Coalesce(Sum("follower_count"), 0),
+        total_videos=Coalesce(Sum("video_count"), 0),
+        total_likes=Coalesce(Sum("likes_count"), 0),
+    )

@@ -259,6 +259,7 @@ def account_refresh_token(*, account: TikTokAccount) -> None:
         TikTokAccount.all_objects.filter(pk=account.pk, token_version=seen).update(
             status=account.status, refresh_lock_until=None
         )
+        summary_invalidate(user_id=account.user_id)  # the status shows in every read
         raise
     except BaseException:
         TikTokAccount.all_objects.filter(pk=account.pk, token_version=seen).update(
@@ -365,7 +366,8 @@ def _outcomes_store(
     accounts, entries = [], []
     for outcome in outcomes:
         account, metadata = outcome.account, {"token_refreshed": outcome.token_refreshed}
-        changes: dict[str, Any] = {}
+        # The contract: a sync's `changes` is always this shape, empty when nothing changed.
+        changes: dict[str, Any] = {"before": {}, "after": {}}
         if batch:
             metadata["batch"] = True
         if outcome.profile is not None:

@@ -154,6 +154,8 @@ def test_connect_same_tiktok_user_again_replaces_tokens_200(
     assert auth_client.get("/api/accounts").json()["total"] == 1
 
 
+# transaction=True: cached reads go stale when a write commits, as in production.
+@pytest.mark.django_db(transaction=True)
 def test_connect_after_delete_restores_the_account_200(
     auth_client, user, fake_tiktok, person
 ) -> None:

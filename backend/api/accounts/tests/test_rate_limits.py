@@ -11,6 +11,7 @@ import django_ratelimit.core
 import pytest
 from django.core.cache.backends.redis import RedisCache
 
+import apps.core.shared_cache
 from api.accounts.tests.utils import assert_error, post_json
 
 pytestmark = pytest.mark.django_db
@@ -165,7 +166,7 @@ def test_rate_limit_counter_is_shared_through_redis(
     for _ in range(2):
         assert_error(_sync_unknown(auth_client), 404, "ACCOUNT_NOT_FOUND")
 
-    monkeypatch.setattr(django_ratelimit.core, "caches", {"default": other_process})
+    monkeypatch.setattr(apps.core.shared_cache, "caches", {"default": other_process})
     _assert_rate_limited(_sync_unknown(auth_client))
 
 
@@ -181,9 +182,9 @@ def test_rate_limit_counter_is_shared_between_two_independent_redis_clients(
     first, second = RedisCache(REDIS_URL, params), RedisCache(REDIS_URL, params)
     assert first._cache is not second._cache
 
-    monkeypatch.setattr(django_ratelimit.core, "caches", {"default": first})
+    monkeypatch.setattr(apps.core.shared_cache, "caches", {"default": first})
     for _ in range(2):
         assert _batch(auth_client).status_code == 200
-    monkeypatch.setattr(django_ratelimit.core, "caches", {"default": second})
+    monkeypatch.setattr(apps.core.shared_cache, "caches", {"default": second})
 
     _assert_rate_limited(_batch(auth_client))

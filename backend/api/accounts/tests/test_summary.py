@@ -11,7 +11,7 @@ from api.accounts.tests.utils import post_json
 from apps.tiktok_accounts.models import AccountStatus
 from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_cache")]
 
 URL = "/api/accounts/stats/summary"
 TABLE = "tiktok_accounts_tiktokaccount"

@@ -123,7 +123,8 @@ class TikTokAccount(models.Model):
         return f"@{self.username or self.open_id}"
 
     def set_profile(self, values: dict[str, Any]) -> dict[str, dict[str, Any]]:
-        """Copies profile fields; returns `{"before": ..., "after": ...}` of those that changed."""
+        """Copies profile fields; returns `{"before": ..., "after": ...}` of those that changed
+        (both `{}` when none did: the audit's `changes` always has that shape)."""
         before: dict[str, Any] = {}
         after: dict[str, Any] = {}
         for name in PROFILE_FIELDS:
@@ -131,7 +132,7 @@ class TikTokAccount(models.Model):
                 before[name], after[name] = getattr(self, name), values[name]
                 setattr(self, name, values[name])
         self.search_text = search_key(self.username, self.display_name)
-        return {"before": before, "after": after} if after else {}
+        return {"before": before, "after": after}
 
     def set_tokens(
         self, *, access_token: str, refresh_token: str, expires_in: int, refresh_expires_in: int

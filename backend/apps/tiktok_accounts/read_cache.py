@@ -1,0 +1,102 @@
+"""Cached answers of the caller's account reads (list pages, summary), stale at every write.
+
+The contract's "Caching of reads": an answer is served from the shared cache for up to
+READ_CACHE_TTL_SECONDS, but never once a write to that user's accounts has committed, in any
+process. How:
+- Each user has a reads version in the cache, a random token; `account_reads_invalidate`
+  replaces it when the writing transaction commits. It is THE invalidation: every write to a
+  user's accounts calls it (services' `_account_store` and `_outcomes_store` do), and so must
+  any new write path (jobs, webhooks, videos). `selectors.summary_invalidate` is the same
+  function under its older name.
+- A cached answer is stored with the version read before the database was: it is served only
+  while that is still the version. A request that read the database before a write committed
+  stores its answer under the old version, which nobody serves any more.
+- The cached value is the rendered bytes, so a cached answer is the uncached one byte for byte.
+- The version, the answer and the rate-limit counter are read in one round trip.
+Without a shared cache (no REDIS_URL) nothing is cached (see apps.core.shared_cache).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from pydantic import BaseModel
+
+from apps.core.ratelimit import rate_limit_hit, rate_window, user_rate_key
+from apps.core.renderers import json_response
+from apps.core.shared_cache import Entry, cache_is_shared, cache_round_trip, cache_store
+
+# Longer than any answer lives; if it expires, the next read starts a fresh version safely.
+VERSION_TIMEOUT_SECONDS = 7 * 24 * 3600
+
+View = Callable[..., HttpResponse]
+
+
+def _version_key(user_id: object) -> str:
+    return f"reads-version:{user_id}"
+
+
+def _answer_key(user_id: object, view: View, params: dict[str, Any]) -> str:
+    values = {k: v.model_dump() if isinstance(v, BaseModel) else v for k, v in params.items()}
+    digest = hashlib.blake2b(repr(sorted(values.items())).encode(), digest_size=16).hexdigest()
+    return f"reads:{user_id}:{view.__module__}.{view.__qualname__}:{digest}"
+
+
+def account_reads_invalidate(*, user_id: object) -> None:
+    """Makes every cached read of `user_id`'s accounts stale when the current write commits."""
+    entry = Entry(_version_key(user_id), secrets.token_hex(8), VERSION_TIMEOUT_SECONDS)
+    transaction.on_commit(lambda: cache_store(entry))
+
+
+def read_cache_ttl() -> int:
+    return settings.READ_CACHE_TTL_SECONDS if cache_is_shared() else 0
+
+
+def cached_read(scope: str) -> Callable[[View], View]:
+    """Decorates a GET route whose view renders its own JSON answer (see api.accounts.rendering):
+    counts it against the caller's `scope` rate limit and serves it from the read cache."""
+
+    def decorator(view: View) -> View:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, **params: Any) -> HttpResponse:
+            ttl = read_cache_ttl()
+            if not ttl:
+                rate_limit_hit(request, scope=scope, key=user_rate_key(request))
+                return view(request, **params)
+            user_id = request.auth.pk  # type: ignore[attr-defined]
+            window = rate_window(scope=scope, key=user_rate_key(request))
+            answer_key = _answer_key(user_id, view, params)
+            (version, cached), count = cache_round_trip(
+                [_version_key(user_id), answer_key], window.counter if window else None
+            )
+            if window is not None:
+                window.check(count)
+            if version is not None and cached is not None and cached[0] == version:
+                return json_response(cached[1])
+            response = view(request, **params)
+            if response.status_code == 200:
+                stored_under = version or secrets.token_hex(8)
+                entries = [Entry(answer_key, (stored_under, response.content), ttl)]
+                if version is None:  # the first read of this user, or the version expired
+                    entries.insert(
+                        0,
+                        Entry(
+                            _version_key(user_id),
+                            stored_under,
+                            VERSION_TIMEOUT_SECONDS,
+                            only_new=True,
+                        ),
+                    )
+                cache_store(*entries)
+            return response
+
+        return wrapper
+
+    return decorator

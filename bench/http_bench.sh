@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# HTTP benchmark of GET /api/accounts: this service (read cache on, and off) side by side with
+# the DRF baseline and the psycopg floor of ../shared/baselines, in one bench.py run.
+#
+#   bash bench/http_bench.sh                 # the full run (~6 minutes)
+#   bash bench/http_bench.sh --small         # CI's quick version (~1 minute)
+#
+# It creates two PostgreSQL databases (service, baselines), seeds both with the same shape
+# (ACCOUNTS for the user `bench` and for each of OTHER_USERS others, ~3% soft-deleted), serves
+# all four with gunicorn -w 2 --threads 1 (sync workers), the service in production settings
+# (DEBUG off, generated secrets, JSON logs, Redis), runs bench.py, prints the table and the
+# service workers' RSS, then stops everything it started and drops the databases.
+# Env: BASELINES_DIR (default <repo>/../shared/baselines), PG_URL (postgres://postgres@127.0.0.1:5432),
+#      REDIS_URL (redis://127.0.0.1:6379/0), BENCH_ID (names of the databases and cache prefix),
+#      ACCOUNTS, OTHER_USERS, DURATION, ROUNDS, BENCH_TIMEOUT (seconds, default 900).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT="$PWD"
+PY="$ROOT/.venv/bin/python"
+if [[ "${1:-}" == "--small" ]]; then
+    : "${ACCOUNTS:=2000}" "${OTHER_USERS:=1}" "${DURATION:=2}" "${ROUNDS:=1}" "${WARMUP:=1}"
+else
+    : "${ACCOUNTS:=10000}" "${OTHER_USERS:=9}" "${DURATION:=4}" "${ROUNDS:=2}" "${WARMUP:=3}"
+fi
+BASELINES_DIR="$(cd "${BASELINES_DIR:-$ROOT/../shared/baselines}" 2>/dev/null && pwd)" || {
+    echo "error: no baselines at ${BASELINES_DIR:-$ROOT/../shared/baselines}; set BASELINES_DIR" >&2
+    exit 1
+}
+PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432}"
+BENCH_REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
+BENCH_ID="${BENCH_ID:-tta_bench_$$}"
+SERVICE_DB="${BENCH_ID}_service"
+BASELINE_DB="${BENCH_ID}_baseline"
+LOG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/tta-bench.XXXXXX")"
+PIDS=()
+
+psql_admin() { PGOPTIONS='-c client_min_messages=warning' psql "$PG_URL/postgres" -w -qAt -v ON_ERROR_STOP=1 "$@"; }
+
+cleanup() {
+    set +e
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null
+    done
+    for pid in "${PIDS[@]}"; do
+        wait "$pid" 2>/dev/null
+    done
+    psql_admin -c "DROP DATABASE IF EXISTS \"$SERVICE_DB\" WITH (FORCE)" >/dev/null
+    psql_admin -c "DROP DATABASE IF EXISTS \"$BASELINE_DB\" WITH (FORCE)" >/dev/null
+    redis-cli -u "$BENCH_REDIS_URL" --scan --pattern "$BENCH_ID*" \
+        | xargs -r redis-cli -u "$BENCH_REDIS_URL" DEL >/dev/null
+    rm -rf "$LOG_DIR"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+wait_up() {  # wait_up NAME PID URL
+    for _ in $(seq 1 240); do
+        if ! kill -0 "$2" 2>/dev/null; then
+            echo "error: $1 exited; its log:" >&2
+            cat "$LOG_DIR/$1.log" >&2
+            return 1
+        fi
+        curl -s -o /dev/null --max-time 2 "$3" && return 0
+        sleep 0.5
+    done
+    echo "error: $1 did not answer on $3 within 120 s" >&2
+    return 1
+}
+
+psql_admin -c "CREATE DATABASE \"$SERVICE_DB\""
+psql_admin -c "CREATE DATABASE \"$BASELINE_DB\""
+
+# --- the service: production settings ----------------------------------------------------------
+secret() { "$PY" -c 'import secrets; print(secrets.token_urlsafe(50))'; }
+export DEBUG=false SECRET_KEY="$(secret)" JWT_SIGNING_KEY="$(secret)"
+FIELD_ENCRYPTION_KEY="$("$PY" -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')"
+export FIELD_ENCRYPTION_KEY TIKTOK_CLIENT_KEY="bench-$BENCH_ID" TIKTOK_CLIENT_SECRET="bench-secret-$BENCH_ID"
+export DATABASE_URL="$PG_URL/$SERVICE_DB" REDIS_URL="$BENCH_REDIS_URL" CACHE_KEY_PREFIX="$BENCH_ID"
+export ALLOWED_HOSTS=127.0.0.1 LOG_FORMAT=json SECURE_SSL_REDIRECT=false
+# The contract's 120 reads a minute would answer 429 after a second: the limit is still checked
+# (its Redis round trip is part of every request), it is only set out of reach.
+export RATE_LIMIT_READ=100000000/m
+
+echo "seeding the service ($ACCOUNTS accounts x $((OTHER_USERS + 1)) users)" >&2
+"$PY" manage.py migrate --noinput -v 0
+NINJA_TOKEN="$("$PY" bench/seed_service.py --accounts "$ACCOUNTS" --other-users "$OTHER_USERS")"
+
+serve_service() {  # serve_service NAME READ_CACHE_TTL_SECONDS
+    local port
+    port="$(free_port)"
+    READ_CACHE_TTL_SECONDS="$2" CACHE_KEY_PREFIX="$BENCH_ID-$1" "$ROOT/.venv/bin/gunicorn" \
+        --chdir backend config.wsgi -w 2 --threads 1 -b "127.0.0.1:$port" --log-level warning \
+        >"$LOG_DIR/$1.log" 2>&1 </dev/null &
+    PIDS+=($!)
+    wait_up "$1" "$!" "http://127.0.0.1:$port/api/health"
+    URLS+=("$1=http://127.0.0.1:$port/api/accounts")
+    TOKENS+=(--token "$1=$NINJA_TOKEN")
+}
+URLS=()
+TOKENS=()
+serve_service ninja 0
+serve_service ninja_cached 300
+
+# --- the baselines: their own run scripts, their own database ------------------------------------
+unset DEBUG SECRET_KEY JWT_SIGNING_KEY REDIS_URL CACHE_KEY_PREFIX
+export DATABASE_URL="$PG_URL/$BASELINE_DB" WORKERS=2
+echo "seeding the baselines" >&2
+BASE_TOKEN="$("$BASELINES_DIR/drf/run" seed --accounts "$ACCOUNTS" --user bench --other-users "$OTHER_USERS")"
+for name in drf floor; do
+    port="$(free_port)"
+    PORT="$port" "$BASELINES_DIR/$name/run" >"$LOG_DIR/$name.log" 2>&1 </dev/null &
+    PIDS+=($!)
+    wait_up "$name" "$!" "http://127.0.0.1:$port/"
+    URLS+=("$name=http://127.0.0.1:$port/api/accounts")
+    TOKENS+=(--token "$name=$BASE_TOKEN")
+done
+
+timeout --kill-after=10 "${BENCH_TIMEOUT:-900}" python3 "$BASELINES_DIR/bench.py" "${URLS[@]}" \
+    "${TOKENS[@]}" --duration "$DURATION" --rounds "$ROUNDS" --warmup "$WARMUP" \
+    --drf-queries "$BASELINES_DIR/drf"
+
+# Resident memory of the service's gunicorn workers (the masters' children) after the run.
+for i in 0 1; do
+    name="${URLS[$i]%%=*}"
+    rss="$(ps -o rss= --ppid "${PIDS[$i]}" | awk '{printf "%s%.0f MB", sep, $1/1024; sep=", "}')"
+    echo "$name worker RSS after the run: $rss"
+done
