@@ -63,7 +63,7 @@ def _redis_script(url: str) -> redis.commands.core.Script:
 def _take_shared(limit: int) -> float:
     member = f"{time.time_ns()}-{threading.get_ident()}-{random.random()}"  # noqa: S311
     waited_ms = _redis_script(settings.REDIS_URL)(
-        keys=[f"{settings.CACHE_KEY_PREFIX}:tiktok-budget"],
+        keys=[_shared_key()],
         args=[limit, WINDOW_SECONDS * 1000, member],
     )
     return int(waited_ms) / 1000
@@ -104,7 +104,13 @@ def budget_take() -> None:
         time.sleep(min(wait, 5.0) + random.uniform(0, 0.05))  # noqa: S311
 
 
+def _shared_key() -> str:
+    return f"{settings.CACHE_KEY_PREFIX}:tiktok-budget"
+
+
 def budget_reset() -> None:
-    """Forgets this process's window (tests); the shared one lives in the cache's Redis."""
+    """Forgets every call counted so far (tests)."""
     with _local_lock:
         _local_calls.clear()
+    if settings.REDIS_URL:
+        _redis_script(settings.REDIS_URL).registered_client.delete(_shared_key())
