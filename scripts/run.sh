@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: migrate, create the demo user, start the fake TikTok upstream when no TikTok
-# upstream is configured (demo mode), then serve with runserver on http://$HOST:$PORT.
+# upstream is configured (demo mode), start one Celery worker and beat, then serve with
+# runserver on http://$HOST:$PORT.
 # Every variable of .env.example is honoured: this script only fills in what is unset.
 set -euo pipefail
 
@@ -85,5 +86,23 @@ cat <<EOF
 
 EOF
 
-# Not exec: this shell stays to stop the fake upstream when the server ends.
-"$PY" manage.py runserver "$HOST:$PORT"
+# One Celery worker and the beat scheduler beside the server (embedded broker under DATA_DIR
+# unless CELERY_BROKER_URL or REDIS_URL names one); stopped with everything else.
+CELERY=(.venv/bin/celery --workdir backend -A config)
+"${CELERY[@]}" worker --concurrency 2 --loglevel INFO &
+WORKER_PID=$!
+"${CELERY[@]}" beat --loglevel INFO &
+BEAT_PID=$!
+SERVER_PID=""
+stop_background() {
+    kill $SERVER_PID "$WORKER_PID" "$BEAT_PID" 2>/dev/null || true
+    wait $SERVER_PID "$WORKER_PID" "$BEAT_PID" 2>/dev/null || true
+    stop_fake
+}
+trap stop_background EXIT
+
+# In the background and waited for: a SIGTERM to this script then stops everything at once
+# (bash runs its traps only between commands, never during a foreground one).
+"$PY" manage.py runserver "$HOST:$PORT" &
+SERVER_PID=$!
+wait "$SERVER_PID"

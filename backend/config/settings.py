@@ -254,7 +254,7 @@ SYNC_STALE_AFTER_SECONDS = env_int("SYNC_STALE_AFTER_SECONDS", 21600, minimum=1)
 HISTORY_RETENTION_DAYS = env_int("HISTORY_RETENTION_DAYS", 400, minimum=1)
 # Nothing configured: kombu's filesystem transport under DATA_DIR, a broker that needs no
 # server, so `make run` runs a real worker and beat offline.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem:"):
     _queue_dir = DATA_DIR / "broker" / "queue"
     _queue_dir.mkdir(parents=True, exist_ok=True)

@@ -134,9 +134,11 @@ def accounts_sync_stale(*, account_ids: Sequence[str], attempt: int) -> SyncBatc
 # --- Token refresh ahead of expiry ----------------------------------------------------------------
 
 
-def refresh_due_accounts() -> QuerySet[TikTokAccount]:
-    """Live active accounts whose access token expires within TOKEN_REFRESH_AHEAD_SECONDS."""
-    horizon = timezone.now() + timedelta(seconds=settings.TOKEN_REFRESH_AHEAD_SECONDS)
+def refresh_due_accounts(ahead_seconds: int | None = None) -> QuerySet[TikTokAccount]:
+    """Live active accounts whose access token expires within `ahead_seconds`
+    (default TOKEN_REFRESH_AHEAD_SECONDS)."""
+    ahead = settings.TOKEN_REFRESH_AHEAD_SECONDS if ahead_seconds is None else ahead_seconds
+    horizon = timezone.now() + timedelta(seconds=ahead)
     return TikTokAccount.objects.filter(
         status=AccountStatus.ACTIVE, access_token_expires_at__lte=horizon
     )
@@ -148,6 +150,8 @@ class RefreshResult:
     # None: another worker refreshed it (and audits it).
     outcome: str | None = None
     retry_after: int | None = None
+    # TikTok rate limited it and attempts remain: nothing was audited, try again later.
+    retry: bool = False
 
 
 def _account_refresh(account: TikTokAccount) -> RefreshResult:
@@ -165,17 +169,19 @@ def _account_refresh(account: TikTokAccount) -> RefreshResult:
         connection.close()
 
 
-def accounts_refresh_ahead(*, account_ids: Sequence[str], attempt: int) -> list[RefreshResult]:
+def accounts_refresh_ahead(
+    *, account_ids: Sequence[str], attempt: int, ahead_seconds: int | None = None
+) -> list[RefreshResult]:
     """Refreshes the accounts still due, through the one-refresh-per-account lease.
 
-    Returns those TikTok rate limited (to retry later, unless this is the last attempt); every
-    other refresh writes one `token_refresh` entry with its outcome.
+    Every refresh writes one `token_refresh` entry with its outcome, except those TikTok rate
+    limited while attempts remain (`retry`).
     """
-    accounts = list(refresh_due_accounts().filter(id__in=account_ids))
+    accounts = list(refresh_due_accounts(ahead_seconds).filter(id__in=account_ids))
     results = parallel_map(_account_refresh, accounts)
-    final = attempt >= RATE_LIMIT_RETRIES
-    retry = [r for r in results if r.retry_after is not None and not final]
-    done = [r for r in results if r.outcome is not None and r not in retry]
+    for result in results:
+        result.retry = result.retry_after is not None and attempt < RATE_LIMIT_RETRIES
+    done = [r for r in results if r.outcome is not None and not r.retry]
     with transaction.atomic():
         audit_record(
             *(
@@ -191,4 +197,4 @@ def accounts_refresh_ahead(*, account_ids: Sequence[str], attempt: int) -> list[
         )
         for user_id in {r.account.user_id for r in done if r.outcome == "reauth_required"}:
             summary_invalidate(user_id=user_id)
-    return retry
+    return results

@@ -19,6 +19,8 @@ import random
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import redis
 from django.conf import settings
@@ -52,6 +54,17 @@ _local_calls: deque[float] = deque()
 def budget_wait_when_exhausted(wait: bool) -> None:
     """Makes this process wait for budget (background work) or refuse (request serving)."""
     _process["wait"] = wait
+
+
+@contextmanager
+def budget_waiting() -> Iterator[None]:
+    """Waits for budget inside the block (a management command doing background work)."""
+    before = _process["wait"]
+    _process["wait"] = True
+    try:
+        yield
+    finally:
+        _process["wait"] = before
 
 
 @functools.cache

@@ -42,8 +42,8 @@ def refresh_tokens_ahead() -> int:
 @shared_task(bind=True, name="tiktok_accounts.refresh_tokens_chunk", max_retries=RETRIES)
 def refresh_tokens_chunk(self: Task, account_ids: list[str]) -> None:
     attempt = self.request.retries
-    retry = background.accounts_refresh_ahead(account_ids=account_ids, attempt=attempt)
-    if retry:
+    results = background.accounts_refresh_ahead(account_ids=account_ids, attempt=attempt)
+    if retry := [result for result in results if result.retry]:
         retry_after = max(result.retry_after or 1 for result in retry)
         raise self.retry(
             args=([str(result.account.id) for result in retry],),

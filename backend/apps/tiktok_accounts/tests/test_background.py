@@ -167,11 +167,8 @@ def test_background_work_waits_for_budget_instead_of_failing(
 
     monkeypatch.setattr(budget.time, "sleep", sleep)
     budget.budget_take()
-    budget.budget_wait_when_exhausted(True)
-    try:
+    with budget.budget_waiting():
         budget.budget_take()
-    finally:
-        budget.budget_wait_when_exhausted(False)
 
     assert len(slept) == 1
     assert 0 < slept[0] <= 5.1
