@@ -10,16 +10,29 @@ from django.core.cache import cache
 from django.test import Client
 
 from api.auth.tests.factories import UserFactory, bearer_header
+from apps.tiktok_accounts.budget import budget_reset
+from config.celery import app as celery_app
 
 pytest_plugins = ["apps.tiktok_accounts.fake_upstream.pytest_plugin"]
 
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
-    """Rate-limit counters and OAuth states live in the cache: never let them leak between tests."""
+    """Rate-limit counters, OAuth states, the TikTok budget: never let them leak between tests."""
     cache.clear()
+    budget_reset()
     yield
     cache.clear()
+    budget_reset()
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tasks run at once in the test's process, exceptions propagated, and nothing reaches a
+    broker (the development one under DATA_DIR least of all). The end-to-end tests with a real
+    worker switch this off."""
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+    monkeypatch.setitem(celery_app.conf, "task_eager_propagates", True)
 
 
 @pytest.fixture(autouse=True)

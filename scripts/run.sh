@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: migrate, create the demo user, start the fake TikTok upstream when no TikTok
-# upstream is configured (demo mode), then serve with runserver on http://$HOST:$PORT.
+# upstream is configured (demo mode), start one Celery worker and beat, then serve with
+# runserver on http://$HOST:$PORT.
 # Every variable of .env.example is honoured: this script only fills in what is unset.
 #
 # Long-running processes are started with `start_bg NAME COMMAND...` (one line each), each in a
@@ -148,5 +149,9 @@ cat <<EOF
 
 EOF
 
+# One Celery worker and the beat scheduler beside the server (embedded broker under DATA_DIR
+# unless CELERY_BROKER_URL or REDIS_URL names one); stopped with everything else.
+start_bg "celery-worker" .venv/bin/celery --workdir backend -A config worker --concurrency 2 --loglevel INFO
+start_bg "celery-beat" .venv/bin/celery --workdir backend -A config beat --loglevel INFO
 start_bg "runserver" "$PY" manage.py runserver "$HOST:$PORT"
 supervise

@@ -1,4 +1,8 @@
-"""Liveness + dependencies: answers 503 naming the part (database, cache) that is down."""
+"""Liveness + dependencies: 503 naming the part (database, cache) that is down.
+
+The broker is named too (`"broker": "down"`) but never fails the answer: reads and syncs work
+without it, only new background work waits.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from apps.core.errors import ErrorOut, ServiceUnavailable, ValidationErrorOut
+from config.celery import broker_ok
 
 logger = logging.getLogger(__name__)
 router = Router(tags=["operations"])
@@ -20,12 +25,14 @@ class HealthOut(Schema):
     status: str
     database: str
     cache: str
+    broker: str
 
 
 class HealthErrorOut(ErrorOut):
     status: str
     database: str
     cache: str
+    broker: str
 
 
 def _database_ok() -> bool:
@@ -61,6 +68,7 @@ def _cache_ok() -> bool:
 def health(request: HttpRequest) -> Status[dict[str, str]]:
     parts = {"database": _database_ok(), "cache": _cache_ok()}
     body = {name: "ok" if ok else "unavailable" for name, ok in parts.items()}
+    body["broker"] = "ok" if broker_ok() else "down"
     down = [name for name, ok in parts.items() if not ok]
     if not down:
         return Status(200, {"status": "ok", **body})

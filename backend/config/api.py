@@ -14,6 +14,7 @@ from api.audit.router import router as audit_router
 from api.auth.router import router as auth_router
 from api.auth.security import JWTAuth
 from api.health import router as health_router
+from api.jobs.router import router as jobs_router
 from apps.core.errors import (
     ApplicationError,
     InternalError,
@@ -104,4 +105,5 @@ def unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 api.add_router("/auth", auth_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/audit-logs", audit_router)
+api.add_router("/jobs", jobs_router)
 api.add_router("", health_router)

@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "apps.audit",
     "apps.tiktok_accounts",
+    "apps.jobs",
 ]
 
 MIDDLEWARE = [
@@ -187,12 +188,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
+CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "tta")
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "tta"),
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
@@ -204,9 +206,16 @@ elif not DEBUG:
         "must be shared by every server process."
     )
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    # Local memory is per process: fine for one development server, and it is the only
-    # reason to silence django-ratelimit's "cache not shared" check.
+    # Files under DATA_DIR, not local memory: the development server, the Celery worker and
+    # beat are separate processes, and a summary invalidated by the worker must be invalidated
+    # for the server too. Its counters are not atomic, hence development only.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+        }
+    }
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 # Only a cache every process shares may hold cached reads and users: with local memory a write
 # in one process (a worker, a command) could not make another process's copy stale.
@@ -246,6 +255,67 @@ TIKTOK_TOKEN_REFRESH_MARGIN_SECONDS = 300
 BATCH_SYNC_MAX_WORKERS = env_int("BATCH_SYNC_MAX_WORKERS", 5, minimum=1)
 BATCH_SYNC_TIMEOUT_SECONDS = env_float("BATCH_SYNC_TIMEOUT_SECONDS", 30.0)
 
+# --- Background work (Celery; config/celery.py reads every CELERY_* name below) ---------------
+TIKTOK_REQUESTS_PER_MINUTE = env_int("TIKTOK_REQUESTS_PER_MINUTE", 500, minimum=1)
+TOKEN_REFRESH_INTERVAL_SECONDS = env_int("TOKEN_REFRESH_INTERVAL_SECONDS", 300, minimum=1)
+TOKEN_REFRESH_AHEAD_SECONDS = env_int("TOKEN_REFRESH_AHEAD_SECONDS", 1800, minimum=1)
+SCHEDULED_SYNC_INTERVAL_SECONDS = env_int("SCHEDULED_SYNC_INTERVAL_SECONDS", 900, minimum=1)
+SYNC_STALE_AFTER_SECONDS = env_int("SYNC_STALE_AFTER_SECONDS", 21600, minimum=1)
+HISTORY_RETENTION_DAYS = env_int("HISTORY_RETENTION_DAYS", 400, minimum=1)
+# Nothing configured: kombu's filesystem transport under DATA_DIR, a broker that needs no
+# server, so `make run` runs a real worker and beat offline.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://localhost//")
+if CELERY_BROKER_URL.startswith("filesystem:"):
+    _queue_dir = DATA_DIR / "broker" / "queue"
+    _queue_dir.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "data_folder_in": str(_queue_dir),
+        "data_folder_out": str(_queue_dir),
+        "control_folder": str(DATA_DIR / "broker" / "control"),
+    }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Redis: every broker key carries the cache prefix, so two deployments (or test runs)
+        # on one Redis database never consume each other's tasks.
+        "global_keyprefix": f"{CACHE_KEY_PREFIX}:celery:",
+        # A message a killed worker took comes back after this long (tasks are idempotent).
+        "visibility_timeout": 900,
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+    }
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request that enqueues fails fast (503) when the broker is down instead of hanging.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# In memory: every periodic job claims its period in the database, so a schedule file (which
+# two schedulers on one machine would share) adds nothing.
+CELERY_BEAT_SCHEDULER = "celery.beat:Scheduler"
+CELERY_BEAT_SCHEDULE = {
+    "refresh-tokens-ahead": {
+        "task": "tiktok_accounts.refresh_tokens_ahead",
+        "schedule": float(TOKEN_REFRESH_INTERVAL_SECONDS),
+    },
+    "sync-stale-accounts": {
+        "task": "tiktok_accounts.sync_stale_accounts",
+        "schedule": float(SCHEDULED_SYNC_INTERVAL_SECONDS),
+    },
+    "jobs-watchdog": {"task": "jobs.watchdog", "schedule": 60.0},
+    "daily-retention": {"task": "jobs.daily_retention", "schedule": 86400.0},
+}
+
 # --- Rate limits (per user; login per username + IP) ----------------------------------------
 RATE_LIMITS = {
     "sync": env_rate("RATE_LIMIT_SYNC", "10/m"),
@@ -253,6 +323,7 @@ RATE_LIMITS = {
     "connect": env_rate("RATE_LIMIT_CONNECT", "10/m"),
     "read": env_rate("RATE_LIMIT_READ", "120/m"),
     "login": env_rate("RATE_LIMIT_LOGIN", "5/m"),
+    "sync_all": env_rate("RATE_LIMIT_SYNC_ALL", "2/m"),
 }
 
 # --- HTTP hardening -------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """`/api/accounts`: thin routes over the tiktok_accounts services and selectors.
 
-Specific paths (`/stats/summary`, `/batch/sync`, `/connect/...`) are registered before the
-`/{account_id}` routes so that no literal segment is ever matched as an account id.
+Specific paths (`/stats/summary`, `/batch/sync`, `/batch/sync-all`, `/connect/...`) are
+registered before the `/{account_id}` routes so that no literal segment is ever matched as an
+account id.
 """
 
 import uuid
@@ -21,10 +22,12 @@ from api.accounts.schemas import (
     ConnectStartOut,
     SummaryOut,
 )
+from api.jobs.schemas import JobOut
 from apps.audit.services import RequestMeta
 from apps.core.errors import ErrorOut, ValidationErrorOut
 from apps.core.ratelimit import user_rate_limit
 from apps.core.renderers import json_response
+from apps.jobs import services as job_services
 from apps.tiktok_accounts import selectors, services
 from apps.tiktok_accounts.read_cache import cached_read
 
@@ -59,6 +62,16 @@ def account_batch_sync(request: HttpRequest, payload: BatchSyncIn) -> Any:
         user=request.auth, account_ids=payload.account_ids, meta=RequestMeta.from_request(request)
     )
     return {"succeeded": succeeded, "failed": failed}
+
+
+@router.post(
+    "/batch/sync-all",
+    response={202: JobOut, **READ, 503: ErrorOut, **BODY},
+    summary="Sync every account in the background (returns the running job if there is one)",
+)
+@user_rate_limit("sync_all")
+def account_sync_all(request: HttpRequest) -> Any:
+    return Status(202, job_services.job_sync_all_start(user=request.auth))
 
 
 @router.post(

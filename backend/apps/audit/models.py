@@ -15,6 +15,7 @@ class AuditAction(models.TextChoices):
     SYNC = "sync"
     DELETE = "delete"
     RESTORE = "restore"
+    TOKEN_REFRESH = "token_refresh"  # noqa: S105 (an action, not a secret)
 
 
 class ImmutableAuditLog(Exception):

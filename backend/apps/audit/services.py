@@ -13,10 +13,15 @@ from apps.audit.models import AuditAction, AuditLog
 
 @dataclass(frozen=True)
 class RequestMeta:
-    """Who asked, from where: captured by the router, carried into services."""
+    """Who asked, from where: captured by the router, carried into services.
+
+    `actor` is "user" for a request and "system" for work the service does on its own
+    (background refresh, scheduled sync, sync-all jobs), which has no IP address.
+    """
 
     ip_address: str | None = None
     user_agent: str = ""
+    actor: str = "user"
 
     @classmethod
     def from_request(cls, request: HttpRequest) -> RequestMeta:
@@ -24,6 +29,9 @@ class RequestMeta:
             ip_address=request.META.get("REMOTE_ADDR") or None,
             user_agent=request.headers.get("User-Agent", "")[:512],
         )
+
+
+SYSTEM = RequestMeta(actor="system")
 
 
 @dataclass(frozen=True)
@@ -48,7 +56,7 @@ def audit_record(*entries: AuditEntry) -> None:
             ip_address=entry.meta.ip_address,
             user_agent=entry.meta.user_agent,
             changes=entry.changes,
-            metadata=entry.metadata,
+            metadata={**entry.metadata, "actor": entry.meta.actor},
         )
         for entry in entries
     )

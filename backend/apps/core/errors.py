@@ -59,6 +59,10 @@ class AccountNotFound(ApplicationError):
     status, code, detail = 404, "ACCOUNT_NOT_FOUND", "No such TikTok account."
 
 
+class JobNotFound(ApplicationError):
+    status, code, detail = 404, "JOB_NOT_FOUND", "No such job."
+
+
 class InvalidState(ApplicationError):
     status, code, detail = (
         400,

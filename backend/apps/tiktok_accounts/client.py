@@ -1,8 +1,9 @@
 """TikTok HTTP client: one function per TikTok endpoint we use, typed results, own exceptions.
 
-Every request goes through `_request`, which owns the timeout, the per-thread session and the
-mapping of TikTok's answers to `exceptions.py`. Errors are decided by the body: TikTok documents
-no HTTP status for OAuth errors, only 429 and 5xx are decided by status.
+Every request goes through `_request`, which draws on the app-wide TikTok budget and owns the
+timeout, the per-thread session and the mapping of TikTok's answers to `exceptions.py`. Errors
+are decided by the body: TikTok documents no HTTP status for OAuth errors, only 429 and 5xx are
+decided by status.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import requests
 from django.conf import settings
 from pydantic import AliasChoices, BaseModel, Field, ValidationError, field_validator
 
+from apps.tiktok_accounts.budget import budget_take
 from apps.tiktok_accounts.exceptions import (
     DEFAULT_RETRY_AFTER_SECONDS,
     AccessTokenInvalidError,
@@ -183,6 +185,7 @@ def _request(
     an upstream error. Only the endpoint, status, error code and log_id are logged: the URL
     holds no secret but the body and headers do.
     """
+    budget_take()
     timeout = settings.TIKTOK_TIMEOUT_SECONDS
     url = f"{settings.TIKTOK_API_BASE_URL}{path}"
     try:

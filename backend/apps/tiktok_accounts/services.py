@@ -221,11 +221,12 @@ def _lease_seconds() -> float:
     return settings.TIKTOK_TIMEOUT_SECONDS * 2 + 5
 
 
-def account_refresh_token(*, account: TikTokAccount) -> None:
+def account_refresh_token(*, account: TikTokAccount) -> bool:
     """Makes `account` hold a token newer than the one it was loaded with.
 
     Exactly one caller per account refreshes; the others wait for it and adopt the token it
     stored. Must run outside any transaction, so the lease and the tokens are visible at once.
+    Returns True for the caller that called TikTok, False for one that adopted.
     """
     seen = account.token_version
     deadline = time.monotonic() + _lease_seconds()
@@ -241,7 +242,7 @@ def account_refresh_token(*, account: TikTokAccount) -> None:
         current = TikTokAccount.all_objects.get(pk=account.pk)
         if current.token_version != seen:
             _adopt_tokens(account, current)
-            return
+            return False
         if current.status in DEAD_GRANT_STATUSES:
             account.status = current.status
             raise RefreshTokenInvalidError(
@@ -281,6 +282,7 @@ def account_refresh_token(*, account: TikTokAccount) -> None:
         token_version=account.token_version,
         refresh_lock_until=None,
     )
+    return True
 
 
 def _adopt_tokens(account: TikTokAccount, current: TikTokAccount) -> None:
@@ -359,13 +361,22 @@ def _profile_fetch_in_worker(account: TikTokAccount) -> SyncOutcome:
 
 
 def _outcomes_store(
-    *, user_id: int, outcomes: Iterable[SyncOutcome], meta: RequestMeta, batch: bool
+    *,
+    user_id: int,
+    outcomes: Iterable[SyncOutcome],
+    meta: RequestMeta,
+    batch: bool,
+    extra: dict[str, Any] | None = None,
 ) -> None:
-    """One UPDATE for every account and one INSERT for every audit entry, whatever the count."""
+    """One UPDATE for every account and one INSERT for every audit entry, whatever the count.
+
+    `extra` goes into every entry's metadata (a sync-all job's `job_id`).
+    """
     now = timezone.now()
     accounts, entries = [], []
     for outcome in outcomes:
-        account, metadata = outcome.account, {"token_refreshed": outcome.token_refreshed}
+        account = outcome.account
+        metadata = {"token_refreshed": outcome.token_refreshed, **(extra or {})}
         # The contract: a sync's `changes` is always this shape, empty when nothing changed.
         changes: dict[str, Any] = {"before": {}, "after": {}}
         if batch:

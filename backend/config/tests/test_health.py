@@ -6,6 +6,8 @@ import pytest
 from django.db import OperationalError
 from django.test import Client
 
+from config.celery import app as celery_app
+
 pytestmark = pytest.mark.django_db
 
 
@@ -13,7 +15,17 @@ def test_health_is_ok_when_database_and_cache_answer() -> None:
     response = Client().get("/api/health")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok", "broker": "ok"}
+
+
+def test_health_names_a_dead_broker_without_failing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A real Redis broker URL on a closed port: what a dead broker gives in production.
+    monkeypatch.setitem(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
+
+    response = Client().get("/api/health")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok", "broker": "down"}
 
 
 def test_health_is_503_naming_the_cache_when_redis_is_unreachable(settings) -> None:

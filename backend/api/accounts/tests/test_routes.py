@@ -98,12 +98,15 @@ ROUTES = [
     ("get", "/api/accounts", None),
     ("get", "/api/accounts/stats/summary", None),
     ("post", "/api/accounts/batch/sync", {"account_ids": ["00000000-0000-0000-0000-000000000001"]}),
+    ("post", "/api/accounts/batch/sync-all", None),
     ("post", "/api/accounts/connect/start", None),
     ("post", "/api/accounts/connect/complete", {"code": "c", "state": "s"}),
     ("get", "/api/accounts/{id}", None),
     ("delete", "/api/accounts/{id}", None),
     ("post", "/api/accounts/{id}/sync", None),
     ("get", "/api/audit-logs", None),
+    ("get", "/api/jobs", None),
+    ("get", "/api/jobs/{id}", None),
 ]
 
 
@@ -146,6 +149,7 @@ DECLARED = {
     ("get", "/api/accounts"): {200, 401, 422, 429},
     ("get", "/api/accounts/stats/summary"): {200, 401, 429},
     ("post", "/api/accounts/batch/sync"): {200, 401, 413, 422, 429},
+    ("post", "/api/accounts/batch/sync-all"): {202, 401, 413, 422, 429, 503},
     ("post", "/api/accounts/connect/start"): {200, 401, 429},
     ("post", "/api/accounts/connect/complete"): {
         200,
@@ -162,6 +166,8 @@ DECLARED = {
     ("delete", "/api/accounts/{account_id}"): {204, 401, 404, 422},
     ("post", "/api/accounts/{account_id}/sync"): {200, 401, 404, 409, 422, 429, 500, 502, 504},
     ("get", "/api/audit-logs"): {200, 401, 422, 429},
+    ("get", "/api/jobs"): {200, 401, 422, 429},
+    ("get", "/api/jobs/{job_id}"): {200, 401, 404, 422, 429},
 }
 
 
@@ -185,7 +191,7 @@ def test_openapi_lists_every_accounts_route(openapi) -> None:
     documented = {
         (method, path)
         for path, operations in openapi["paths"].items()
-        if path.startswith(("/api/accounts", "/api/audit-logs"))
+        if path.startswith(("/api/accounts", "/api/audit-logs", "/api/jobs"))
         for method in operations
     }
 

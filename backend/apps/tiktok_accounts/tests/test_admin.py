@@ -221,7 +221,7 @@ def test_restore_selected_restores_through_the_service_and_audits(
     entry = AuditLog.objects.get(action=AuditAction.RESTORE)
     assert entry.resource_id == deleted.pk
     assert entry.user_id == deleted.user_id
-    assert entry.metadata == {"by_staff": admin_user.get_username()}
+    assert entry.metadata == {"by_staff": admin_user.get_username(), "actor": "user"}
     assert entry.ip_address == "127.0.0.1"
 
 

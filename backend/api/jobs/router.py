@@ -1,0 +1,28 @@
+"""`/api/jobs`: the caller's background jobs (sync-all), read-only."""
+
+import uuid
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router
+
+from api.jobs.schemas import JobListQuery, JobOut, JobPageOut
+from apps.core.errors import ErrorOut, ValidationErrorOut
+from apps.core.ratelimit import user_rate_limit
+from apps.jobs import selectors
+
+router = Router(tags=["jobs"])
+
+READ = {401: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut}
+
+
+@router.get("", response={200: JobPageOut, **READ}, summary="List my jobs, newest first")
+@user_rate_limit("read")
+def job_list(request: HttpRequest, query: Query[JobListQuery]) -> Any:
+    return selectors.job_list_page(user=request.auth, **query.dict())
+
+
+@router.get("/{job_id}", response={200: JobOut, 404: ErrorOut, **READ}, summary="One job")
+@user_rate_limit("read")
+def job_detail(request: HttpRequest, job_id: uuid.UUID) -> Any:
+    return selectors.job_get(user=request.auth, job_id=job_id)

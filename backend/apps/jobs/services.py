@@ -1,0 +1,220 @@
+"""Sync-all jobs: start one, run its chunks, and never leave one running forever.
+
+A job is split into chunks of accounts at start; each chunk is one task that claims the chunk
+with a lease, syncs its accounts (apps.tiktok_accounts.background) and, in one transaction,
+stores their outcomes, marks the chunk done and adds to the job's counters: a chunk that runs
+twice (a redelivered message) finds itself done and does nothing. A worker that dies leaves a
+lapsed lease; the watchdog (every minute) hands such chunks out again, and fails the job when
+one chunk keeps dying.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.core.errors import AccountNotFound, ServiceUnavailable
+from apps.jobs.models import (
+    ACTIVE_STATUSES,
+    MAX_JOB_ERRORS,
+    Job,
+    JobChunk,
+    JobKind,
+    JobStatus,
+)
+from apps.tiktok_accounts import background
+from apps.tiktok_accounts.models import TikTokAccount
+from apps.tiktok_accounts.services import SyncOutcome
+from config.celery import app as celery_app
+
+logger = logging.getLogger(__name__)
+
+LEASE_SECONDS = 60
+# No sign of life for this long: the watchdog looks at the job's chunks.
+STALE_AFTER_SECONDS = 180
+# A chunk whose worker died this many times ends its job as `failed`.
+MAX_CHUNK_REQUEUES = 3
+# A job no worker started within this long ends `failed` (no worker is running).
+QUEUED_MAX_SECONDS = 3600
+
+
+def _enqueue(task_name: str, *args: object, countdown: int | None = None) -> None:
+    # By name: the tasks module imports this one.
+    celery_app.signature(task_name, args=args).apply_async(countdown=countdown)
+
+
+def job_sync_all_start(*, user: AbstractBaseUser) -> Job:
+    """The caller's queued or running sync-all job, or a new one handed to the workers."""
+    active = Job.objects.filter(user=user, kind=JobKind.SYNC_ALL, status__in=ACTIVE_STATUSES)
+    if (job := active.first()) is not None:
+        return job
+    try:
+        with transaction.atomic():
+            job = Job.objects.create(user=user, kind=JobKind.SYNC_ALL)
+    except IntegrityError:  # a concurrent POST created it first
+        return active.get()
+    try:
+        _enqueue("jobs.start", str(job.id))
+    except Exception as exc:
+        logger.error("Job %s could not be enqueued: %s", job.id, type(exc).__name__)
+        _job_finish(job.id, status=JobStatus.FAILED)
+        raise ServiceUnavailable(
+            "Background work is unavailable right now; try again later."
+        ) from exc
+    return job
+
+
+def _job_finish(job_id: uuid.UUID, *, status: JobStatus) -> None:
+    Job.objects.filter(pk=job_id, status__in=ACTIVE_STATUSES).update(
+        status=status, finished_at=timezone.now()
+    )
+
+
+def job_start_run(*, job_id: uuid.UUID) -> None:
+    """Splits a queued job into chunks and enqueues them; a job already started is left alone."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().filter(pk=job_id, status=JobStatus.QUEUED).first()
+        if job is None:
+            return
+        live = TikTokAccount.objects.filter(user_id=job.user_id).order_by("created_at", "id")
+        ids = [str(pk) for pk in live.values_list("id", flat=True)]
+        now = timezone.now()
+        job.status, job.started_at, job.heartbeat_at, job.total = (
+            JobStatus.RUNNING,
+            now,
+            now,
+            len(ids),
+        )
+        if not ids:
+            job.status, job.finished_at = JobStatus.SUCCEEDED, now
+        job.save(update_fields=["status", "started_at", "heartbeat_at", "total", "finished_at"])
+        chunks = JobChunk.objects.bulk_create(
+            JobChunk(job=job, account_ids=chunk) for chunk in background.chunks(ids)
+        )
+        chunk_ids = [chunk.pk for chunk in chunks]
+        transaction.on_commit(lambda: _chunks_enqueue(chunk_ids))
+
+
+def _chunks_enqueue(chunk_ids: Iterable[int]) -> None:
+    try:
+        for chunk_id in chunk_ids:
+            _enqueue("jobs.sync_chunk", chunk_id)
+    except Exception:
+        # The chunks stay pending in the database: the watchdog enqueues them again.
+        logger.exception("Chunks %s could not be enqueued", list(chunk_ids))
+
+
+def _chunk_claim(chunk_id: int) -> JobChunk | None:
+    now = timezone.now()
+    won = (
+        JobChunk.objects.filter(pk=chunk_id, done=False, job__status=JobStatus.RUNNING)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_until=now + timedelta(seconds=LEASE_SECONDS))
+    )
+    return JobChunk.objects.select_related("job").get(pk=chunk_id) if won else None
+
+
+def _chunk_heartbeat(chunk: JobChunk, *, until: timedelta) -> None:
+    now = timezone.now()
+    JobChunk.objects.filter(pk=chunk.pk).update(lease_until=now + until)
+    Job.objects.filter(pk=chunk.job_id).update(heartbeat_at=now + until)
+
+
+def job_chunk_run(*, chunk_id: int, attempt: int) -> int | None:
+    """Syncs one chunk; returns a delay when TikTok rate limited some accounts (retry then)."""
+    chunk = _chunk_claim(chunk_id)
+    if chunk is None:  # done, held by a live worker, or its job is over
+        return None
+    job = chunk.job
+    accounts = list(TikTokAccount.objects.filter(user_id=job.user_id, id__in=chunk.account_ids))
+    missing = set(chunk.account_ids) - {str(account.id) for account in accounts}
+    lease = timedelta(seconds=LEASE_SECONDS)
+    batch = background.accounts_fetch(
+        accounts,
+        final=attempt >= background.RATE_LIMIT_RETRIES,
+        heartbeat=lambda: _chunk_heartbeat(chunk, until=lease),
+    )
+    delay = background.retry_delay(batch.retry_after, attempt) if batch.rate_limited else None
+    with transaction.atomic():
+        background.sync_batch_store(batch, extra={"job_id": str(job.id)})
+        chunk.account_ids = [str(account.id) for account in batch.rate_limited]
+        chunk.done = not batch.rate_limited
+        # Held until the retry is due, so the watchdog leaves a rate-limited chunk alone.
+        chunk.lease_until = timezone.now() + timedelta(seconds=delay) if delay else None
+        chunk.save(update_fields=["account_ids", "done", "lease_until"])
+        _job_progress(job.id, batch.stored, missing, heartbeat_at=chunk.lease_until)
+    return delay
+
+
+def _job_progress(
+    job_id: uuid.UUID,
+    outcomes: list[SyncOutcome],
+    missing: Iterable[str],
+    *,
+    heartbeat_at: timezone.datetime | None,
+) -> None:
+    """Adds a chunk's outcomes to the job (call inside the chunk's transaction)."""
+    job = Job.objects.select_for_update().get(pk=job_id)
+    failures = [
+        {"account_id": str(o.account.id), "code": o.error.code} for o in outcomes if o.error
+    ] + [{"account_id": account_id, "code": AccountNotFound.code} for account_id in missing]
+    now = timezone.now()
+    job.succeeded += sum(1 for o in outcomes if o.error is None)
+    job.failed += len(failures)
+    job.errors = (job.errors + failures)[:MAX_JOB_ERRORS]
+    job.heartbeat_at = max(now, heartbeat_at or now)
+    if job.done >= job.total:
+        if job.failed == 0:
+            job.status = JobStatus.SUCCEEDED
+        else:
+            job.status = JobStatus.FAILED if job.succeeded == 0 else JobStatus.PARTIAL
+        job.finished_at = now
+    job.save(
+        update_fields=["succeeded", "failed", "errors", "heartbeat_at", "status", "finished_at"]
+    )
+
+
+def job_watchdog() -> None:
+    """Hands out again the chunks of jobs whose worker died; fails what cannot finish."""
+    now = timezone.now()
+    stale = Job.objects.filter(
+        status__in=ACTIVE_STATUSES, heartbeat_at__lt=now - timedelta(seconds=STALE_AFTER_SECONDS)
+    )
+    for job in stale:
+        # Conditional: of two watchdogs (two schedulers), one acts on each job.
+        if not Job.objects.filter(pk=job.pk, heartbeat_at=job.heartbeat_at).update(
+            heartbeat_at=now
+        ):
+            continue
+        if job.status == JobStatus.QUEUED:
+            if job.created_at < now - timedelta(seconds=QUEUED_MAX_SECONDS):
+                logger.error("Job %s was never started by a worker: failed", job.id)
+                _job_finish(job.id, status=JobStatus.FAILED)
+            else:
+                _enqueue("jobs.start", str(job.id))
+            continue
+        _job_chunks_requeue(job, now=now)
+
+
+def _job_chunks_requeue(job: Job, *, now: timezone.datetime) -> None:
+    pending = job.chunks.filter(done=False).filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    )
+    lapsed = [chunk for chunk in pending if chunk.lease_until is not None]
+    if any(chunk.requeues + 1 >= MAX_CHUNK_REQUEUES for chunk in lapsed):
+        logger.error("Job %s: a chunk's worker died %s times: failed", job.id, MAX_CHUNK_REQUEUES)
+        _job_finish(job.id, status=JobStatus.FAILED)
+        return
+    for chunk in lapsed:
+        JobChunk.objects.filter(pk=chunk.pk, lease_until=chunk.lease_until).update(
+            lease_until=None, requeues=chunk.requeues + 1
+        )
+    # Unclaimed chunks may only be waiting in a long queue: a duplicate message is a no-op.
+    _chunks_enqueue(chunk.pk for chunk in pending)

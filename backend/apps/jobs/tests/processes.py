@@ -1,0 +1,100 @@
+"""Real Celery workers and schedulers for the end-to-end tests, stopped at the end, bounded.
+
+They use the test database and the test run's Redis with its key prefix (so the broker keys of
+parallel test runs never mix), and talk to the test's fake TikTok over loopback.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+from apps.tiktok_accounts.fake_upstream import FakeTikTok
+
+BACKEND_DIR = Path(__file__).resolve().parents[3]
+STOP_TIMEOUT_SECONDS = 15
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def environment(fake: FakeTikTok, extra: dict[str, str]) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "CACHE_KEY_PREFIX": settings.CACHE_KEY_PREFIX,
+        "TIKTOK_API_BASE_URL": fake.base_url,
+        "TIKTOK_TIMEOUT_SECONDS": "5",
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+def _start(arguments: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "celery", "--workdir", str(BACKEND_DIR), "-A", "config"]
+    # A process group of its own: stopping it stops the pool's children too.
+    return subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+        [*command, *arguments], env=env, start_new_session=True, stdin=subprocess.DEVNULL
+    )
+
+
+def kill(process: subprocess.Popen[bytes], sig: signal.Signals = signal.SIGKILL) -> None:
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        return
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    kill(process, signal.SIGTERM)
+    try:
+        process.wait(timeout=STOP_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        kill(process)
+        process.wait(timeout=STOP_TIMEOUT_SECONDS)
+    kill(process)  # pool children left behind, if any
+
+
+@contextmanager
+def celery_processes(
+    fake: FakeTikTok, *, workers: int = 1, beats: int = 0, env: dict[str, str] | None = None
+) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Starts `workers` workers (2 processes each) and `beats` schedulers; stops them all."""
+    env_vars = environment(fake, env or {})
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        for number in range(workers):
+            processes.append(
+                _start(
+                    [
+                        "worker",
+                        "--concurrency=2",
+                        "--without-mingle",
+                        "--without-gossip",
+                        f"--hostname=e2e{number}-{os.getpid()}@%h",
+                        "--loglevel=WARNING",
+                    ],
+                    env_vars,
+                )
+            )
+        for _ in range(beats):
+            processes.append(_start(["beat", "--loglevel=WARNING"], env_vars))
+        yield processes
+    finally:
+        for process in processes:
+            stop(process)

@@ -1,0 +1,73 @@
+"""Periodic account work: thin tasks over apps.tiktok_accounts.background.
+
+The periodic entry points claim their period in the database first, so two schedulers (or a
+redelivered message) run each period once; the chunks they fan out are idempotent (an account
+refreshed or synced meanwhile is no longer due).
+"""
+
+from __future__ import annotations
+
+from celery import Task, shared_task
+from django.conf import settings
+from django.db.models import QuerySet
+
+from apps.jobs.periodic import periodic_claim
+from apps.tiktok_accounts import background
+from apps.tiktok_accounts.models import TikTokAccount
+
+RETRIES = background.RATE_LIMIT_RETRIES
+
+
+def _fan_out(name: str, *, interval: int, due: QuerySet[TikTokAccount], chunk: Task) -> int:
+    """Once per period of `name`: enqueues `chunk` for every CHUNK_SIZE due accounts."""
+    if not periodic_claim(name=name, interval_seconds=interval):
+        return 0
+    ids = [str(pk) for pk in due.values_list("id", flat=True)]
+    for account_ids in background.chunks(ids):
+        chunk.delay(account_ids)
+    return len(ids)
+
+
+@shared_task(name="tiktok_accounts.refresh_tokens_ahead")
+def refresh_tokens_ahead() -> int:
+    """Fans out the accounts whose token expires soon; returns how many."""
+    return _fan_out(
+        "refresh_tokens_ahead",
+        interval=settings.TOKEN_REFRESH_INTERVAL_SECONDS,
+        due=background.refresh_due_accounts(),
+        chunk=refresh_tokens_chunk,
+    )
+
+
+@shared_task(bind=True, name="tiktok_accounts.refresh_tokens_chunk", max_retries=RETRIES)
+def refresh_tokens_chunk(self: Task, account_ids: list[str]) -> None:
+    attempt = self.request.retries
+    results = background.accounts_refresh_ahead(account_ids=account_ids, attempt=attempt)
+    if retry := [result for result in results if result.retry]:
+        retry_after = max(result.retry_after or 1 for result in retry)
+        raise self.retry(
+            args=([str(result.account.id) for result in retry],),
+            countdown=background.retry_delay(retry_after, attempt),
+        )
+
+
+@shared_task(name="tiktok_accounts.sync_stale_accounts")
+def sync_stale_accounts() -> int:
+    """Fans out the live active accounts not synced for SYNC_STALE_AFTER_SECONDS."""
+    return _fan_out(
+        "sync_stale_accounts",
+        interval=settings.SCHEDULED_SYNC_INTERVAL_SECONDS,
+        due=background.stale_accounts(),
+        chunk=sync_accounts_chunk,
+    )
+
+
+@shared_task(bind=True, name="tiktok_accounts.sync_accounts_chunk", max_retries=RETRIES)
+def sync_accounts_chunk(self: Task, account_ids: list[str]) -> None:
+    attempt = self.request.retries
+    batch = background.accounts_sync_stale(account_ids=account_ids, attempt=attempt)
+    if batch.rate_limited:
+        raise self.retry(
+            args=([str(account.id) for account in batch.rate_limited],),
+            countdown=background.retry_delay(batch.retry_after, attempt),
+        )
