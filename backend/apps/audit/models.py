@@ -15,6 +15,7 @@ class AuditAction(models.TextChoices):
     SYNC = "sync"
     DELETE = "delete"
     RESTORE = "restore"
+    AUTHORIZATION_REMOVED = "authorization_removed"
 
 
 class ImmutableAuditLog(Exception):

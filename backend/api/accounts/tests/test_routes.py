@@ -161,7 +161,9 @@ DECLARED = {
     ("get", "/api/accounts/{account_id}"): {200, 401, 404, 422, 429},
     ("delete", "/api/accounts/{account_id}"): {204, 401, 404, 422},
     ("post", "/api/accounts/{account_id}/sync"): {200, 401, 404, 409, 422, 429, 500, 502, 504},
+    ("get", "/api/accounts/{account_id}/history"): {200, 401, 404, 422, 429},
     ("get", "/api/audit-logs"): {200, 401, 422, 429},
+    ("post", "/api/webhooks/tiktok"): {200, 400, 401, 413},
 }
 
 
@@ -185,7 +187,7 @@ def test_openapi_lists_every_accounts_route(openapi) -> None:
     documented = {
         (method, path)
         for path, operations in openapi["paths"].items()
-        if path.startswith(("/api/accounts", "/api/audit-logs"))
+        if path.startswith(("/api/accounts", "/api/audit-logs", "/api/webhooks"))
         for method in operations
     }
 
