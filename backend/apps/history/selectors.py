@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from django.db.models import F, QuerySet, Window
-from django.db.models.functions import RowNumber, Trunc
+from django.db.models import Expression, F, OuterRef, QuerySet, Subquery, Window
+from django.db.models.functions import Coalesce, RowNumber, Trunc
 
 from apps.history.models import COUNT_FIELDS, HistoryPoint
 from apps.tiktok_accounts.models import TikTokAccount
@@ -38,3 +38,17 @@ def history_points(
             )
         ).filter(rank=1)
     return points.order_by("at", "id").only("at", *COUNT_FIELDS)
+
+
+def followers_change(*, days: int, now: datetime) -> Expression:
+    """Annotation for an account queryset: followers now minus `days` ago (NULL: no history).
+
+    "Then" is the last point at or before the cutoff, or the first one after it for an account
+    connected since; two correlated subqueries on the `(account, at)` index, so a page of
+    accounts costs no query per row.
+    """
+    cutoff = now - timedelta(days=days)
+    points = HistoryPoint.objects.filter(account=OuterRef("pk"))
+    before = points.filter(at__lte=cutoff).order_by("-at").values("follower_count")[:1]
+    after = points.filter(at__gt=cutoff).order_by("at").values("follower_count")[:1]
+    return F("follower_count") - Coalesce(Subquery(before), Subquery(after))
