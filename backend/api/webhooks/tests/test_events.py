@@ -275,3 +275,15 @@ def test_a_revoked_account_is_never_called_at_tiktok_until_reconnected(
     assert reconnect.status_code == 200, reconnect.content
     assert reconnect.json()["status"] == "active"
     assert auth_client.post(f"/api/accounts/{account.pk}/sync").status_code == 200
+
+
+def test_ops_see_the_events_in_the_admin(deliver, admin_client) -> None:
+    deliver(event_body("admin-visible-open-id"))
+    event = WebhookEvent.objects.get()
+
+    listing = admin_client.get("/admin/webhooks/webhookevent/").content.decode()
+    page = admin_client.get(f"/admin/webhooks/webhookevent/{event.pk}/change/")
+
+    assert "admin-visible-open-id" in listing
+    assert page.status_code == 200
+    assert admin_client.get("/admin/webhooks/webhookevent/add/").status_code == 403

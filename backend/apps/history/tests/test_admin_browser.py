@@ -64,6 +64,7 @@ def browser() -> Iterator[object]:
 
 def test_the_account_page_draws_the_followers_chart(live_server, browser, django_user_model):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     django_user_model.objects.create_superuser("ops", "ops@example.com", "ops-password-123")
     account = TikTokAccountFactory(follower_count=1_300)
@@ -73,7 +74,8 @@ def test_the_account_page_draws_the_followers_chart(live_server, browser, django
     browser.find_element(By.NAME, "username").send_keys("ops")
     browser.find_element(By.NAME, "password").send_keys("ops-password-123")
     browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
-    assert "/admin/login/" not in browser.current_url, "the admin login failed"
+    # The click returns before the navigation ends: wait for the admin index.
+    WebDriverWait(browser, 15).until(lambda d: "/admin/login/" not in d.current_url)
     page = reverse("admin:tiktok_accounts_tiktokaccount_change", args=[account.pk])
     browser.get(f"{live_server.url}{page}")
 
