@@ -15,6 +15,8 @@ from api.auth.router import router as auth_router
 from api.auth.security import JWTAuth
 from api.health import router as health_router
 from api.jobs.router import router as jobs_router
+from api.history.router import router as history_router
+from api.webhooks.router import router as webhooks_router
 from apps.core.errors import (
     ApplicationError,
     InternalError,
@@ -104,6 +106,8 @@ def unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 api.add_router("/auth", auth_router)
 api.add_router("/accounts", accounts_router)
+api.add_router("/accounts", history_router)
+api.add_router("/webhooks", webhooks_router)
 api.add_router("/audit-logs", audit_router)
 api.add_router("/jobs", jobs_router)
 api.add_router("", health_router)

@@ -125,6 +125,8 @@ INSTALLED_APPS = [
     "apps.audit",
     "apps.tiktok_accounts",
     "apps.jobs",
+    "apps.history",
+    "apps.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -252,6 +254,10 @@ TIKTOK_TIMEOUT_SECONDS = env_float("TIKTOK_TIMEOUT_SECONDS", 10.0)
 TIKTOK_SCOPES = ["user.info.basic", "user.info.profile", "user.info.stats"]
 # Refresh an access token this long before TikTok says it expires.
 TIKTOK_TOKEN_REFRESH_MARGIN_SECONDS = 300
+# A webhook whose signed timestamp is further than this from now, either way, is refused.
+TIKTOK_WEBHOOK_TOLERANCE_SECONDS = env_int("TIKTOK_WEBHOOK_TOLERANCE_SECONDS", 300, minimum=1)
+# History points older than this are deleted by the daily retention job.
+HISTORY_RETENTION_DAYS = env_int("HISTORY_RETENTION_DAYS", 400, minimum=1)
 BATCH_SYNC_MAX_WORKERS = env_int("BATCH_SYNC_MAX_WORKERS", 5, minimum=1)
 BATCH_SYNC_TIMEOUT_SECONDS = env_float("BATCH_SYNC_TIMEOUT_SECONDS", 30.0)
 

@@ -16,6 +16,7 @@ class AuditAction(models.TextChoices):
     DELETE = "delete"
     RESTORE = "restore"
     TOKEN_REFRESH = "token_refresh"  # noqa: S105 (an action, not a secret)
+    AUTHORIZATION_REMOVED = "authorization_removed"
 
 
 class ImmutableAuditLog(Exception):

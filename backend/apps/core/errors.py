@@ -47,6 +47,11 @@ class InvalidCredentials(ApplicationError):
     status, code, detail = 401, "INVALID_CREDENTIALS", "Wrong username or password."
 
 
+class InvalidSignature(ApplicationError):
+    status, code = 401, "INVALID_SIGNATURE"
+    detail = "The TikTok-Signature header is missing, malformed, wrong or too old."
+
+
 class SignupDisabled(ApplicationError):
     status, code, detail = 403, "SIGNUP_DISABLED", "Sign-up is switched off on this service."
 
@@ -96,6 +101,12 @@ class InvalidInput(ApplicationError):
     def __init__(self, errors: list[dict[str, object]], detail: str | None = None) -> None:
         self.errors = errors
         super().__init__(detail)
+
+
+class WebhookPayloadInvalid(InvalidInput):
+    """A correctly signed webhook that is not TikTok's event shape: 400, as the contract says."""
+
+    status, detail = 400, "The webhook body is not a TikTok event for this app."
 
 
 class InvalidCursor(ApplicationError):

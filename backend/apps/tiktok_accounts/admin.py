@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import admin, messages
@@ -17,16 +18,21 @@ from django.contrib.auth import get_permission_codename
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from apps.audit.services import RequestMeta
 from apps.core.admin import ViewOnlyAdmin
+from apps.history.chart import followers_chart
+from apps.history.selectors import Bucket, followers_change, history_points
 from apps.tiktok_accounts.models import TikTokAccount
 from apps.tiktok_accounts.services import account_batch_sync, account_restore
 
 # Secrets and refresh machinery: never shown, never loaded, never filterable in the admin.
 HIDDEN_FIELDS = ("access_token", "refresh_token", "token_version", "refresh_lock_until")
+CHART_DAYS = 90
+CHANGE_DAYS = 7
 
 
 @admin.register(TikTokAccount)
@@ -35,16 +41,18 @@ class TikTokAccountAdmin(ViewOnlyAdmin):
     soft delete, which revokes the token at TikTok first."""
 
     list_display = (
-        "owner",
         "username",
+        "owner",
         "display_name",
         "status",
         "follower_count",
+        "followers_change",
         "likes_count",
         "video_count",
         "last_synced_at",
         "is_deleted",
     )
+    list_display_links = ("username",)
     list_select_related = ("user",)
     list_filter = ("status", "is_deleted", "is_verified")
     search_fields = ("username", "display_name", "open_id", "user__username", "user__email")
@@ -68,13 +76,22 @@ class TikTokAccountAdmin(ViewOnlyAdmin):
         ),
         (
             "Statistics",
-            {"fields": ("follower_count", "following_count", "likes_count", "video_count")},
+            {
+                "fields": (
+                    "follower_count",
+                    "following_count",
+                    "likes_count",
+                    "video_count",
+                    "followers_chart",
+                )
+            },
         ),
         (
             "Grant and sync",
             {
                 "fields": (
                     "scopes",
+                    "connected_at",
                     "access_token_expires_at",
                     "refresh_token_expires_at",
                     "last_synced_at",
@@ -92,7 +109,11 @@ class TikTokAccountAdmin(ViewOnlyAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TikTokAccount]:
         """Every row, soft-deleted included (ops restore those), without the token columns."""
-        return TikTokAccount.all_objects.defer(*HIDDEN_FIELDS).select_related("user")
+        return (
+            TikTokAccount.all_objects.defer(*HIDDEN_FIELDS)
+            .select_related("user")
+            .annotate(followers_7d=followers_change(days=CHANGE_DAYS, now=timezone.now()))
+        )
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
         if lookup.split("__", 1)[0] in HIDDEN_FIELDS:
@@ -113,6 +134,18 @@ class TikTokAccountAdmin(ViewOnlyAdmin):
     @admin.display(description="owner", ordering="user__username")
     def owner(self, account: TikTokAccount) -> str:
         return account.user.get_username()
+
+    @admin.display(description=f"followers, {CHANGE_DAYS} days", ordering="followers_7d")
+    def followers_change(self, account: TikTokAccount) -> str:
+        change = account.followers_7d  # type: ignore[attr-defined]
+        return "—" if change is None else f"{change:+,}"
+
+    @admin.display(description=f"followers, last {CHART_DAYS} days")
+    def followers_chart(self, account: TikTokAccount) -> SafeString:
+        until = timezone.now()
+        since = until - timedelta(days=CHART_DAYS)
+        points = history_points(account=account, since=since, until=until, bucket=Bucket.DAY)
+        return followers_chart(list(points), since=since, until=until)
 
     @admin.display(description="audit log")
     def audit_entries(self, account: TikTokAccount) -> SafeString:

@@ -44,6 +44,7 @@ from apps.core.errors import (
     TikTokTimeout,
     TikTokUpstreamError,
 )
+from apps.history.services import history_record
 from apps.tiktok_accounts import client
 from apps.tiktok_accounts.exceptions import (
     AccessTokenInvalidError,
@@ -163,6 +164,7 @@ def _connection_store(
     account.status = AccountStatus.ACTIVE
     account.is_deleted, account.deleted_at = False, None
     account.last_synced_at, account.last_sync_error = timezone.now(), None
+    account.connected_at = account.last_synced_at
     _account_store(
         account=account,
         action=AuditAction.CONNECT if created else AuditAction.RECONNECT,
@@ -170,6 +172,7 @@ def _connection_store(
         changes=changes,
         metadata={"open_id": account.open_id, "scopes": account.scopes},
     )
+    history_record(accounts=[account], at=account.connected_at)
     return account, created
 
 
@@ -410,6 +413,7 @@ def _outcomes_store(
     with transaction.atomic():
         TikTokAccount.all_objects.bulk_update(accounts, SYNC_WRITE_FIELDS)
         audit_record(*entries)
+        history_record(accounts=[a for a in accounts if a.last_sync_error is None], at=now)
         summary_invalidate(user_id=user_id)
 
 

@@ -165,9 +165,11 @@ DECLARED = {
     ("get", "/api/accounts/{account_id}"): {200, 401, 404, 422, 429},
     ("delete", "/api/accounts/{account_id}"): {204, 401, 404, 422},
     ("post", "/api/accounts/{account_id}/sync"): {200, 401, 404, 409, 422, 429, 500, 502, 504},
+    ("get", "/api/accounts/{account_id}/history"): {200, 401, 404, 422, 429},
     ("get", "/api/audit-logs"): {200, 401, 422, 429},
     ("get", "/api/jobs"): {200, 401, 422, 429},
     ("get", "/api/jobs/{job_id}"): {200, 401, 404, 422, 429},
+    ("post", "/api/webhooks/tiktok"): {200, 400, 401, 413},
 }
 
 
@@ -191,7 +193,7 @@ def test_openapi_lists_every_accounts_route(openapi) -> None:
     documented = {
         (method, path)
         for path, operations in openapi["paths"].items()
-        if path.startswith(("/api/accounts", "/api/audit-logs", "/api/jobs"))
+        if path.startswith(("/api/accounts", "/api/audit-logs", "/api/jobs", "/api/webhooks"))
         for method in operations
     }
 

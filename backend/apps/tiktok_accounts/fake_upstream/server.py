@@ -24,6 +24,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from apps.tiktok_accounts.fake_upstream.webhooks import WebhookSender
+
 SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
     "user.info.basic": (
         "open_id",
@@ -210,6 +212,7 @@ class FakeTikTok:
         self._lock = threading.Lock()
         self._generation = 0
         self._server: _Server | None = None
+        self.webhooks = WebhookSender(self)
         self.reset()
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -560,6 +563,7 @@ class FakeTikTok:
             f"<p>state: <code>{html.escape(query.get('state', ''))}</code></p>"
             f"<p>scopes: <code>{html.escape(query.get('scopes', ''))}</code></p>"
             f"<p>Finish connecting the account:</p><pre>{html.escape(curl)}</pre>"
+            "<p>Later, <a href='/demo/webhooks'>remove the app's access</a> as a TikTok user.</p>"
         )
         return _html(200, "TikTok connect: almost done", body)
 
@@ -595,6 +599,10 @@ class FakeTikTok:
                 self.expire_access_tokens(args.get("open_id"))
             case "revoke_all":
                 self.revoke_all(args["open_id"])
+            case "webhook":
+                return self.webhooks.send(**args)
+            case "deauthorize":
+                return self.webhooks.deauthorize(**args)
             case _:
                 raise KeyError(action)
         return {"ok": True}
@@ -644,6 +652,8 @@ class _Handler(BaseHTTPRequestHandler):
             response = fake.authorize_page(request)
         elif (method, path) == ("GET", "/demo/callback"):
             response = fake.demo_callback_page(request)
+        elif path == "/demo/webhooks":
+            response = _html(*fake.webhooks.page(method, request.form))
         elif path == "/_fake/stats" or (method == "POST" and path.startswith("/_fake/")):
             response = fake.control(path.removeprefix("/_fake/"), request)
         else:

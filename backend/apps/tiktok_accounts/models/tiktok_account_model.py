@@ -91,6 +91,8 @@ class TikTokAccount(models.Model):
     # NULL, not "": the API promises `null` when the last sync succeeded.
     last_sync_error = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(default=timezone.now, db_index=False)
+    # The latest connect or reconnect: a TikTok webhook about an older grant must not touch it.
+    connected_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     is_deleted = models.BooleanField(default=False)
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -100,6 +102,8 @@ class TikTokAccount(models.Model):
 
     class Meta:
         base_manager_name = "all_objects"
+        verbose_name = "TikTok account"
+        verbose_name_plural = "TikTok accounts"
         ordering = ("-created_at", "-id")
         constraints = [
             models.UniqueConstraint(

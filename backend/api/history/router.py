@@ -1,0 +1,35 @@
+"""`/api/accounts/{account_id}/history`: an account's counts over time (JWT, read limit)."""
+
+import uuid
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router
+
+from api.history.schemas import HistoryOut, HistoryQuery
+from apps.core.errors import ErrorOut, ValidationErrorOut
+from apps.core.ratelimit import user_rate_limit
+from apps.history.selectors import history_points
+from apps.tiktok_accounts.selectors import account_get
+
+router = Router(tags=["accounts"])
+
+
+@router.get(
+    "/{account_id}/history",
+    response={
+        200: HistoryOut,
+        401: ErrorOut,
+        404: ErrorOut,
+        422: ValidationErrorOut,
+        429: ErrorOut,
+    },
+    summary="Follower, following, likes and video counts over time",
+)
+@user_rate_limit("read")
+def account_history(request: HttpRequest, account_id: uuid.UUID, query: Query[HistoryQuery]) -> Any:
+    account = account_get(user=request.auth, account_id=account_id)
+    points = history_points(
+        account=account, since=query.since, until=query.until, bucket=query.bucket
+    )
+    return {"account_id": account.id, "bucket": query.bucket, "points": points}

@@ -1,0 +1,37 @@
+"""Follower, following, likes and video counts of an account over time (one row per point)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from apps.tiktok_accounts.models import TikTokAccount
+
+# The counts a point holds, in the order the API returns them.
+COUNT_FIELDS = ("follower_count", "following_count", "likes_count", "video_count")
+
+
+class HistoryPoint(models.Model):
+    """Written at every connect, reconnect and successful sync; never updated."""
+
+    id = models.BigAutoField(primary_key=True)
+    # No index of its own: `(account, at)` below starts with it.
+    account = models.ForeignKey(
+        TikTokAccount, on_delete=models.CASCADE, related_name="history", db_index=False
+    )
+    at = models.DateTimeField()
+    follower_count = models.BigIntegerField()
+    following_count = models.BigIntegerField()
+    likes_count = models.BigIntegerField()
+    video_count = models.BigIntegerField()
+
+    class Meta:
+        ordering = ("at", "id")
+        indexes = [
+            # The history of one account over a range: every read.
+            models.Index(fields=["account", "at"], name="history_account_at"),
+            # The daily retention's `at < cutoff` across all accounts.
+            models.Index(fields=["at"], name="history_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} at {self.at.isoformat()}"

@@ -1,0 +1,47 @@
+"""Writes of account history: one point per successful connect or sync, and the retention."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from apps.history.models import COUNT_FIELDS, HistoryPoint
+from apps.tiktok_accounts.models import TikTokAccount
+
+PRUNE_BATCH_SIZE = 5_000
+
+
+def history_record(*, accounts: Iterable[TikTokAccount], at: datetime) -> None:
+    """One point per account with its current counts, in one INSERT whatever the count.
+
+    Called inside the transaction that stores the accounts, so a point exists exactly when
+    the profile it copies does.
+    """
+    HistoryPoint.objects.bulk_create(
+        HistoryPoint(
+            account_id=account.pk, at=at, **{name: getattr(account, name) for name in COUNT_FIELDS}
+        )
+        for account in accounts
+    )
+
+
+def history_prune(*, now: datetime | None = None) -> int:
+    """Deletes points older than HISTORY_RETENTION_DAYS; returns how many.
+
+    In batches of PRUNE_BATCH_SIZE rows, each its own short statement, so a first run over a
+    large backlog never holds a long lock or a huge transaction.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=settings.HISTORY_RETENTION_DAYS)
+    deleted = 0
+    while True:
+        batch = list(
+            HistoryPoint.objects.filter(at__lt=cutoff).values_list("pk", flat=True)[
+                :PRUNE_BATCH_SIZE
+            ]
+        )
+        if not batch:
+            return deleted
+        deleted += HistoryPoint.objects.filter(pk__in=batch).delete()[0]

@@ -1,0 +1,113 @@
+"""The accounts admin: the followers chart, the 7-day change column, names and row links."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.history.models import HistoryPoint
+from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:tiktok_accounts_tiktokaccount_changelist")
+
+
+def _history(account, *points: tuple[float, int]) -> None:
+    """(days ago, followers) pairs."""
+    now = timezone.now()
+    HistoryPoint.objects.bulk_create(
+        HistoryPoint(
+            account=account,
+            at=now - timedelta(days=days),
+            follower_count=followers,
+            following_count=0,
+            likes_count=0,
+            video_count=0,
+        )
+        for days, followers in points
+    )
+
+
+def _change_cell(html: str, account) -> str:
+    row = re.search(rf"<tr>(?:(?!</tr>).)*?{account.pk}(?:(?!</tr>).)*?</tr>", html, re.S)
+    assert row, account.pk
+    return re.search(r'<td class="field-followers_change">(.*?)</td>', row.group(0)).group(1)
+
+
+def test_the_changelist_names_tiktok_correctly_and_links_the_username(admin_client) -> None:
+    account = TikTokAccountFactory(username="link_me")
+
+    html = admin_client.get(CHANGELIST).content.decode()
+
+    assert "TikTok accounts" in html
+    assert "Tik tok" not in html
+    change_url = reverse("admin:tiktok_accounts_tiktokaccount_change", args=[account.pk])
+    assert re.search(
+        rf'<th class="field-username"><a href="{re.escape(change_url)}[^"]*">link_me</a></th>', html
+    )
+    assert 'class="field-owner"><a' not in html
+
+
+def test_the_change_column_compares_with_seven_days_ago(admin_client) -> None:
+    grew = TikTokAccountFactory(follower_count=1_500)
+    _history(grew, (30, 100), (8, 1_000), (6, 1_200), (0, 1_500))
+    shrank = TikTokAccountFactory(follower_count=900)
+    _history(shrank, (9, 1_000), (1, 900))
+    new = TikTokAccountFactory(follower_count=50)  # connected 2 days ago: change since then
+    _history(new, (2, 20), (1, 50))
+    without = TikTokAccountFactory()
+
+    html = admin_client.get(CHANGELIST).content.decode()
+
+    assert _change_cell(html, grew) == "+500"
+    assert _change_cell(html, shrank) == "-100"
+    assert _change_cell(html, new) == "+30"
+    assert _change_cell(html, without) == "—"
+
+
+def test_the_changelist_costs_the_same_queries_for_2_or_12_accounts(admin_client) -> None:
+    def queries(count: int) -> int:
+        for _ in range(count):
+            account = TikTokAccountFactory()
+            _history(account, (8, 1), (1, 2))
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client.get(CHANGELIST).status_code == 200
+        return len(captured)
+
+    assert queries(2) == queries(10)
+
+
+def test_the_change_page_draws_one_vertex_per_day_with_history(admin_client) -> None:
+    account = TikTokAccountFactory(follower_count=400)
+    # Two points on one day count once (its last); 120 days ago is outside the chart.
+    _history(account, (120, 1), (60, 100), (30.2, 200), (30.1, 250), (3, 300), (0, 400))
+
+    url = reverse("admin:tiktok_accounts_tiktokaccount_change", args=[account.pk])
+    html = admin_client.get(url).content.decode()
+
+    svg = re.search(r'<svg class="history-chart".*?</svg>', html, re.S)
+    assert svg, "no chart on the account page"
+    vertices = re.search(r'<polyline [^>]*points="([^"]+)"', svg.group(0)).group(1).split()
+    assert len(vertices) == 4
+    xs = [float(v.split(",")[0]) for v in vertices]
+    ys = [float(v.split(",")[1]) for v in vertices]
+    assert xs == sorted(xs)
+    assert ys == sorted(ys, reverse=True)  # growing followers go up the chart
+    assert "100 to 400" in svg.group(0)
+
+
+def test_the_change_page_says_when_there_is_no_history(admin_client) -> None:
+    account = TikTokAccountFactory()
+
+    url = reverse("admin:tiktok_accounts_tiktokaccount_change", args=[account.pk])
+    html = admin_client.get(url).content.decode()
+
+    assert "No history in this period." in html
+    assert 'history-chart"' not in html

@@ -1,0 +1,91 @@
+"""The followers chart in a real browser: headless Debian Chromium through Selenium.
+
+Nothing is downloaded at run time: the browser and its driver are the Debian packages
+`chromium` and `chromium-driver` (`.ci/run` installs them), and the driver path is given to
+Selenium explicitly, so Selenium Manager never runs. Skipped where they are missing, except in
+CI (CI=true), where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from apps.history.tests.test_admin import _history
+from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        message = (
+            f"{CHROMIUM} and {CHROMEDRIVER} are needed (apt-get install chromium chromium-driver)"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="tta-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (*FLAGS, f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_the_account_page_draws_the_followers_chart(live_server, browser, django_user_model):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    django_user_model.objects.create_superuser("ops", "ops@example.com", "ops-password-123")
+    account = TikTokAccountFactory(follower_count=1_300)
+    _history(account, (80, 1_000), (40, 1_100), (10, 1_200), (0, 1_300))
+
+    browser.get(f"{live_server.url}{reverse('admin:login')}")
+    browser.find_element(By.NAME, "username").send_keys("ops")
+    browser.find_element(By.NAME, "password").send_keys("ops-password-123")
+    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    # The click returns before the navigation ends: wait for the admin index.
+    WebDriverWait(browser, 15).until(lambda d: "/admin/login/" not in d.current_url)
+    page = reverse("admin:tiktok_accounts_tiktokaccount_change", args=[account.pk])
+    browser.get(f"{live_server.url}{page}")
+
+    polyline = browser.find_element(By.CSS_SELECTOR, "svg.history-chart polyline")
+    # The browser parsed the SVG: its own geometry, not the HTML text.
+    vertices = browser.execute_script("return arguments[0].points.numberOfItems", polyline)
+    box = browser.execute_script(
+        "const b = arguments[0].getBBox(); return [b.width, b.height]", polyline
+    )
+    assert vertices == 4
+    assert box[0] > 100
+    assert box[1] > 50
+    assert polyline.is_displayed()
