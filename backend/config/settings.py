@@ -122,6 +122,8 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.audit",
     "apps.tiktok_accounts",
+    "apps.videos",
+    "apps.posts",
 ]
 
 MIDDLEWARE = [
@@ -230,11 +232,17 @@ TIKTOK_REDIRECT_URI = env_str("TIKTOK_REDIRECT_URI", "http://127.0.0.1:8001/demo
 TIKTOK_API_BASE_URL = env_str("TIKTOK_API_BASE_URL", "https://open.tiktokapis.com").rstrip("/")
 TIKTOK_AUTHORIZE_URL = env_str("TIKTOK_AUTHORIZE_URL", "https://www.tiktok.com/v2/auth/authorize/")
 TIKTOK_TIMEOUT_SECONDS = env_float("TIKTOK_TIMEOUT_SECONDS", 10.0)
-TIKTOK_SCOPES = ["user.info.basic", "user.info.profile", "user.info.stats"]
+# Requested at connect. The profile scopes are required (connect fails without them); the
+# video ones are optional: a route that needs a missing one answers TIKTOK_REAUTH_REQUIRED.
+TIKTOK_REQUIRED_SCOPES = ["user.info.basic", "user.info.profile", "user.info.stats"]
+TIKTOK_SCOPES = [*TIKTOK_REQUIRED_SCOPES, "video.list", "video.publish"]
 # Refresh an access token this long before TikTok says it expires.
 TIKTOK_TOKEN_REFRESH_MARGIN_SECONDS = 300
 BATCH_SYNC_MAX_WORKERS = env_int("BATCH_SYNC_MAX_WORKERS", 5, minimum=1)
 BATCH_SYNC_TIMEOUT_SECONDS = env_float("BATCH_SYNC_TIMEOUT_SECONDS", 30.0)
+VIDEO_SYNC_MAX_PAGES = env_int("VIDEO_SYNC_MAX_PAGES", 10, minimum=1)
+POST_SCAN_INTERVAL_SECONDS = env_float("POST_SCAN_INTERVAL_SECONDS", 15.0)
+POST_STATUS_POLL_SECONDS = env_float("POST_STATUS_POLL_SECONDS", 5.0)
 
 # --- Rate limits (per user; login per username + IP) ----------------------------------------
 RATE_LIMITS = {
@@ -243,6 +251,7 @@ RATE_LIMITS = {
     "connect": env_rate("RATE_LIMIT_CONNECT", "10/m"),
     "read": env_rate("RATE_LIMIT_READ", "120/m"),
     "login": env_rate("RATE_LIMIT_LOGIN", "5/m"),
+    "post": env_rate("RATE_LIMIT_POST", "6/m"),
 }
 
 # --- HTTP hardening -------------------------------------------------------------------------

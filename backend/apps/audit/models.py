@@ -15,6 +15,9 @@ class AuditAction(models.TextChoices):
     SYNC = "sync"
     DELETE = "delete"
     RESTORE = "restore"
+    POST_CREATE = "post_create"
+    POST_CANCEL = "post_cancel"
+    POST_STATUS = "post_status"
 
 
 class ImmutableAuditLog(Exception):
