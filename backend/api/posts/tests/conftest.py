@@ -1,5 +1,3 @@
-"""The accounts tests' fixtures: accounts holding tokens the fake TikTok really issued."""
+from apps.posts.tests.fixtures import enqueued, link_account, make_post
 
-from api.accounts.tests.conftest import link_account
-
-__all__ = ["link_account"]
+__all__ = ["enqueued", "link_account", "make_post"]

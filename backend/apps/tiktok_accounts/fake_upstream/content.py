@@ -149,7 +149,8 @@ class FakeContent:
         if event == "post.publish.failed":
             content["reason"] = publish.fail_reason or "internal"
         elif event == "post.publish.publicly_available":
-            content["post_id"] = str(publish.post_id or self._post_id())
+            publish.post_id = publish.post_id or self._post_id()
+            content["post_id"] = str(publish.post_id)
         elif event != "post.publish.complete":
             raise ValueError(f"unknown post event {event}")
         return {
