@@ -14,8 +14,11 @@ from api.audit.router import router as audit_router
 from api.auth.router import router as auth_router
 from api.auth.security import JWTAuth
 from api.health import router as health_router
-from api.jobs.router import router as jobs_router
 from api.history.router import router as history_router
+from api.jobs.router import router as jobs_router
+from api.posts.router import account_router as account_posts_router
+from api.posts.router import router as posts_router
+from api.videos.router import router as videos_router
 from api.webhooks.router import router as webhooks_router
 from apps.core.errors import (
     ApplicationError,
@@ -108,6 +111,9 @@ api.add_router("/auth", auth_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/accounts", history_router)
 api.add_router("/webhooks", webhooks_router)
+api.add_router("/accounts", videos_router)
+api.add_router("/accounts", account_posts_router)
+api.add_router("/posts", posts_router)
 api.add_router("/audit-logs", audit_router)
 api.add_router("/jobs", jobs_router)
 api.add_router("", health_router)

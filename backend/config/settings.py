@@ -14,6 +14,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from apps.posts.schedule import beat_schedule
+
 BACKEND_DIR = Path(__file__).resolve().parent.parent
 PROJECT_DIR = BACKEND_DIR.parent
 
@@ -127,6 +129,8 @@ INSTALLED_APPS = [
     "apps.jobs",
     "apps.history",
     "apps.webhooks",
+    "apps.videos",
+    "apps.posts",
 ]
 
 MIDDLEWARE = [
@@ -251,15 +255,19 @@ TIKTOK_REDIRECT_URI = env_str("TIKTOK_REDIRECT_URI", "http://127.0.0.1:8001/demo
 TIKTOK_API_BASE_URL = env_str("TIKTOK_API_BASE_URL", "https://open.tiktokapis.com").rstrip("/")
 TIKTOK_AUTHORIZE_URL = env_str("TIKTOK_AUTHORIZE_URL", "https://www.tiktok.com/v2/auth/authorize/")
 TIKTOK_TIMEOUT_SECONDS = env_float("TIKTOK_TIMEOUT_SECONDS", 10.0)
-TIKTOK_SCOPES = ["user.info.basic", "user.info.profile", "user.info.stats"]
+# Requested at connect. The profile scopes are required (connect fails without them); the
+# video ones are optional: a route that needs a missing one answers TIKTOK_REAUTH_REQUIRED.
+TIKTOK_REQUIRED_SCOPES = ["user.info.basic", "user.info.profile", "user.info.stats"]
+TIKTOK_SCOPES = [*TIKTOK_REQUIRED_SCOPES, "video.list", "video.publish"]
 # Refresh an access token this long before TikTok says it expires.
 TIKTOK_TOKEN_REFRESH_MARGIN_SECONDS = 300
 # A webhook whose signed timestamp is further than this from now, either way, is refused.
 TIKTOK_WEBHOOK_TOLERANCE_SECONDS = env_int("TIKTOK_WEBHOOK_TOLERANCE_SECONDS", 300, minimum=1)
-# History points older than this are deleted by the daily retention job.
-HISTORY_RETENTION_DAYS = env_int("HISTORY_RETENTION_DAYS", 400, minimum=1)
 BATCH_SYNC_MAX_WORKERS = env_int("BATCH_SYNC_MAX_WORKERS", 5, minimum=1)
 BATCH_SYNC_TIMEOUT_SECONDS = env_float("BATCH_SYNC_TIMEOUT_SECONDS", 30.0)
+VIDEO_SYNC_MAX_PAGES = env_int("VIDEO_SYNC_MAX_PAGES", 10, minimum=1)
+POST_SCAN_INTERVAL_SECONDS = env_float("POST_SCAN_INTERVAL_SECONDS", 15.0)
+POST_STATUS_POLL_SECONDS = env_float("POST_STATUS_POLL_SECONDS", 5.0)
 
 # --- Background work (Celery; config/celery.py reads every CELERY_* name below) ---------------
 TIKTOK_REQUESTS_PER_MINUTE = env_int("TIKTOK_REQUESTS_PER_MINUTE", 500, minimum=1)
@@ -267,6 +275,8 @@ TOKEN_REFRESH_INTERVAL_SECONDS = env_int("TOKEN_REFRESH_INTERVAL_SECONDS", 300, 
 TOKEN_REFRESH_AHEAD_SECONDS = env_int("TOKEN_REFRESH_AHEAD_SECONDS", 1800, minimum=1)
 SCHEDULED_SYNC_INTERVAL_SECONDS = env_int("SCHEDULED_SYNC_INTERVAL_SECONDS", 900, minimum=1)
 SYNC_STALE_AFTER_SECONDS = env_int("SYNC_STALE_AFTER_SECONDS", 21600, minimum=1)
+# The scheduled sync also refreshes the videos of accounts that granted video.list.
+SCHEDULED_SYNC_VIDEOS = env_bool("SCHEDULED_SYNC_VIDEOS", True)
 HISTORY_RETENTION_DAYS = env_int("HISTORY_RETENTION_DAYS", 400, minimum=1)
 # Nothing configured: kombu's filesystem transport under DATA_DIR, a broker that needs no
 # server, so `make run` runs a real worker and beat offline.
@@ -320,6 +330,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "jobs-watchdog": {"task": "jobs.watchdog", "schedule": 60.0},
     "daily-retention": {"task": "jobs.daily_retention", "schedule": 86400.0},
+    **beat_schedule(scan_seconds=POST_SCAN_INTERVAL_SECONDS, poll_seconds=POST_STATUS_POLL_SECONDS),
 }
 
 # --- Rate limits (per user; login per username + IP) ----------------------------------------
@@ -330,6 +341,7 @@ RATE_LIMITS = {
     "read": env_rate("RATE_LIMIT_READ", "120/m"),
     "login": env_rate("RATE_LIMIT_LOGIN", "5/m"),
     "sync_all": env_rate("RATE_LIMIT_SYNC_ALL", "2/m"),
+    "post": env_rate("RATE_LIMIT_POST", "6/m"),
 }
 
 # --- HTTP hardening -------------------------------------------------------------------------

@@ -17,6 +17,9 @@ class AuditAction(models.TextChoices):
     RESTORE = "restore"
     TOKEN_REFRESH = "token_refresh"  # noqa: S105 (an action, not a secret)
     AUTHORIZATION_REMOVED = "authorization_removed"
+    POST_CREATE = "post_create"
+    POST_CANCEL = "post_cancel"
+    POST_STATUS = "post_status"
 
 
 class ImmutableAuditLog(Exception):

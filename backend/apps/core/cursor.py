@@ -1,4 +1,6 @@
-"""Keyset pagination in `(created_at desc, id desc)` order with opaque, signed cursors.
+"""Keyset pagination in `(<key> desc, id desc)` order with opaque, signed cursors.
+
+`key` is `created_at` unless a listing sorts by another column (a datetime or an integer).
 
 A cursor is bound to the user, the listing and its filters: any other cursor is INVALID_CURSOR.
 Keyset, not offset or `id < cursor`: rows added or removed during a walk neither skip nor
@@ -27,10 +29,11 @@ def _scope(*, user_id: object, listing: str, filters: dict[str, object]) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
-def _decode(cursor: str, scope: str) -> tuple[datetime, uuid.UUID]:
+def _decode(cursor: str, scope: str) -> tuple[datetime | int, uuid.UUID]:
     try:
         payload: dict[str, Any] = signing.loads(cursor, salt=_SALT)
-        position = datetime.fromisoformat(payload["t"]), uuid.UUID(payload["i"])
+        value = datetime.fromisoformat(payload["t"]) if "t" in payload else int(payload["v"])
+        position = value, uuid.UUID(payload["i"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         raise InvalidCursor from None
     if payload.get("s") != scope:
@@ -46,22 +49,24 @@ def keyset_page(
     user_id: object,
     listing: str,
     filters: dict[str, object],
+    key: str = "created_at",
 ) -> tuple[list[Any], str | None]:
     """One page and the cursor of the next (None on the last page), in one query."""
     scope = _scope(user_id=user_id, listing=listing, filters=filters)
     if cursor:
-        created_at, last_id = _decode(cursor, scope)
+        value, last_id = _decode(cursor, scope)
         queryset = queryset.filter(
-            Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=last_id)
+            Q(**{f"{key}__lt": value}) | Q(**{key: value, "id__lt": last_id})
         )
-    rows = list(queryset.order_by("-created_at", "-id")[: limit + 1])
+    rows = list(queryset.order_by(f"-{key}", "-id")[: limit + 1])
     items = rows[:limit]
     if len(rows) <= limit:
         return items, None
     last = items[-1]
-    # Model instances, or dicts from `values()` (which must include created_at and id).
-    created_at, last_id = (
-        (last["created_at"], last["id"]) if isinstance(last, dict) else (last.created_at, last.pk)
+    # Model instances, or dicts from `values()` (which must include the key and id).
+    value, last_id = (
+        (last[key], last["id"]) if isinstance(last, dict) else (getattr(last, key), last.pk)
     )
-    payload = {"t": created_at.isoformat(), "i": last_id.hex, "s": scope}
+    position = {"t": value.isoformat()} if isinstance(value, datetime) else {"v": int(value)}
+    payload = {**position, "i": last_id.hex, "s": scope}
     return items, signing.dumps(payload, salt=_SALT, compress=True)

@@ -68,6 +68,20 @@ class JobNotFound(ApplicationError):
     status, code, detail = 404, "JOB_NOT_FOUND", "No such job."
 
 
+class PostNotFound(ApplicationError):
+    status, code, detail = 404, "POST_NOT_FOUND", "No such post."
+
+
+class PostNotCancellable(ApplicationError):
+    status, code = 409, "POST_NOT_CANCELLABLE"
+    detail = "This post can no longer be cancelled: publishing to TikTok has begun."
+
+
+class IdempotencyConflict(ApplicationError):
+    status, code = 409, "IDEMPOTENCY_CONFLICT"
+    detail = "This Idempotency-Key was already used with a different request body."
+
+
 class InvalidState(ApplicationError):
     status, code, detail = (
         400,

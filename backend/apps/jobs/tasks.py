@@ -6,9 +6,11 @@ import uuid
 
 from celery import Task, shared_task
 
+from apps.history.services import history_prune
 from apps.jobs import services
 from apps.jobs.periodic import periodic_claim, periodic_claims_prune
 from apps.tiktok_accounts.background import RATE_LIMIT_RETRIES
+from apps.webhooks.services import webhook_events_prune
 
 
 @shared_task(name="jobs.start")
@@ -34,3 +36,5 @@ def daily_retention() -> None:
     if not periodic_claim(name="daily_retention", interval_seconds=86400):
         return
     periodic_claims_prune()
+    history_prune()
+    webhook_events_prune()

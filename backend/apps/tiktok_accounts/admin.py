@@ -58,7 +58,7 @@ class TikTokAccountAdmin(ViewOnlyAdmin):
     search_fields = ("username", "display_name", "open_id", "user__username", "user__email")
     search_help_text = "Username, display name, open_id, or the owner's username or email."
     fieldsets = (
-        (None, {"fields": ("id", "user", "status", "audit_entries")}),
+        (None, {"fields": ("id", "user", "status", "audit_entries", "videos")}),
         (
             "TikTok profile",
             {
@@ -151,6 +151,11 @@ class TikTokAccountAdmin(ViewOnlyAdmin):
     def audit_entries(self, account: TikTokAccount) -> SafeString:
         url = reverse("admin:audit_auditlog_changelist")
         return format_html('<a href="{}?resource_id={}">Audit entries</a>', url, account.pk)
+
+    @admin.display(description="videos")
+    def videos(self, account: TikTokAccount) -> SafeString:
+        url = reverse("admin:videos_tiktokvideo_changelist")
+        return format_html('<a href="{}?account__id__exact={}">Videos</a>', url, account.pk)
 
     @admin.action(description="Sync selected accounts", permissions=["sync"])
     def sync_selected(self, request: HttpRequest, queryset: QuerySet[TikTokAccount]) -> None:

@@ -9,6 +9,7 @@ lease's short UPDATEs); the calling thread writes every outcome in one transacti
 
 from __future__ import annotations
 
+import logging
 import random
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -24,7 +25,7 @@ from django.utils import timezone
 
 from apps.audit.models import AuditAction
 from apps.audit.services import SYSTEM, AuditEntry, audit_record
-from apps.core.errors import TikTokRateLimited
+from apps.core.errors import ApplicationError, TikTokRateLimited
 from apps.tiktok_accounts.exceptions import (
     RefreshTokenInvalidError,
     TikTokError,
@@ -40,6 +41,10 @@ from apps.tiktok_accounts.services import (
     account_refresh_token,
     tiktok_error_to_api,
 )
+from apps.videos.services import SCOPE as VIDEO_SCOPE
+from apps.videos.services import account_videos_sync
+
+logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 50
 # How often a task retries accounts TikTok rate limited before recording the failure.
@@ -128,7 +133,21 @@ def accounts_sync_stale(*, account_ids: Sequence[str], attempt: int) -> SyncBatc
     accounts = list(stale_accounts().filter(id__in=account_ids))
     batch = accounts_fetch(accounts, final=attempt >= RATE_LIMIT_RETRIES)
     sync_batch_store(batch, extra={"scheduled": True})
+    if settings.SCHEDULED_SYNC_VIDEOS:
+        parallel_map(_videos_sync_in_worker, [o.account for o in batch.stored if not o.error])
     return batch
+
+
+def _videos_sync_in_worker(account: TikTokAccount) -> None:
+    """The scheduled sync refreshes videos too, for accounts that granted `video.list`."""
+    if VIDEO_SCOPE not in account.scopes:
+        return
+    try:
+        account_videos_sync(account=account, meta=SYSTEM)
+    except ApplicationError as exc:
+        logger.warning("Account %s: scheduled video sync failed: %s", account.pk, exc.code)
+    finally:
+        connection.close()
 
 
 # --- Token refresh ahead of expiry ----------------------------------------------------------------

@@ -59,3 +59,12 @@ class RefreshTokenInvalidError(TikTokError):
 
 class AuthorizationCodeInvalidError(TikTokError):
     """The authorization code is expired, already used or unknown: start the OAuth flow again."""
+
+
+class PostingRefusedError(TikTokError):
+    """TikTok refused a Content Posting call for a documented reason (`code`): the creator may
+    not post now, the request does not fit their options, or the publish_id is not theirs."""
+
+    def __init__(self, message: str, *, code: str, log_id: str | None = None) -> None:
+        super().__init__(message, log_id=log_id)
+        self.code = code

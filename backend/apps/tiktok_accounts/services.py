@@ -123,7 +123,7 @@ def account_connect_complete(
         raise InvalidState("TikTok refused this authorization code; start again.") from None
     except TikTokError as exc:
         raise tiktok_error_to_api(exc) from exc
-    if not set(settings.TIKTOK_SCOPES) <= set(grant.scopes):
+    if not set(settings.TIKTOK_REQUIRED_SCOPES) <= set(grant.scopes):
         _revoke_quietly(grant.access_token, context="scopes denied at connect")
         raise ScopesDenied
     try:

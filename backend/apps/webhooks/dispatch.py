@@ -14,14 +14,14 @@ from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from apps.audit.models import AuditAction
-from apps.audit.services import AuditEntry, RequestMeta, audit_record
+from apps.audit.services import SYSTEM, AuditEntry, audit_record
+from apps.posts.services_webhooks import POST_EVENTS, post_webhook_apply
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.tiktok_accounts.selectors import summary_invalidate
 from apps.webhooks.envelope import WebhookEnvelope, content_parse
 from apps.webhooks.models import WebhookStatus
 
 Handler = Callable[[WebhookEnvelope], WebhookStatus]
-SYSTEM = RequestMeta()  # no IP, no user agent: the service acts on its own
 # Reference: https://developers.tiktok.com/doc/webhooks-events (authorization.removed)
 REMOVAL_REASONS = {
     0: "unknown reason",
@@ -72,7 +72,6 @@ def authorization_removed(envelope: WebhookEnvelope) -> WebhookStatus:
                 if status != AccountStatus.REVOKED
                 else {},
                 metadata={
-                    "actor": "system",
                     "reason": reason,
                     "event_time": happened_at.isoformat(),
                 },
@@ -85,7 +84,22 @@ def authorization_removed(envelope: WebhookEnvelope) -> WebhookStatus:
     return WebhookStatus.PROCESSED
 
 
-# The post events (post.publish.complete, .failed, .publicly_available) join with the posts.
+class PostPublishContent(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    publish_id: str = ""
+
+
+def post_publish(envelope: WebhookEnvelope) -> WebhookStatus:
+    """post.publish.*: settles the matching post exactly as polling would, whichever is first."""
+    content = content_parse(envelope, PostPublishContent).model_dump()
+    outcome = post_webhook_apply(
+        event=envelope.event, user_openid=envelope.user_openid, content=content
+    )
+    return WebhookStatus(outcome)
+
+
 HANDLERS: dict[str, Handler] = {
     "authorization.removed": authorization_removed,
+    **dict.fromkeys(POST_EVENTS, post_publish),
 }

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from apps.core.errors import WebhookPayloadInvalid
 from apps.webhooks.dispatch import HANDLERS
@@ -59,3 +61,13 @@ def _event_store(envelope: WebhookEnvelope) -> WebhookStatus:
     if status != event.status:
         WebhookEvent.objects.filter(pk=event.pk).update(status=status)
     return status
+
+
+# TikTok retries a delivery for 72 hours: an event record older than that dedups nothing.
+WEBHOOK_EVENT_RETENTION = timedelta(days=4)
+
+
+def webhook_events_prune(*, now: datetime | None = None) -> int:
+    """Deletes event records past TikTok's retry window (daily retention job)."""
+    cutoff = (now or timezone.now()) - WEBHOOK_EVENT_RETENTION
+    return WebhookEvent.objects.filter(received_at__lt=cutoff).delete()[0]

@@ -79,6 +79,8 @@ def test_connect_start_answers_tiktoks_authorize_url(auth_client, user, fake_tik
         "user.info.basic",
         "user.info.profile",
         "user.info.stats",
+        "video.list",
+        "video.publish",
     }
     assert query["response_type"] == "code"
     assert query["redirect_uri"] == django_settings.TIKTOK_REDIRECT_URI
@@ -111,7 +113,7 @@ def test_connect_complete_creates_the_account_201(auth_client, user, fake_tiktok
     assert body["follower_count"] == 4_321
     assert body["is_verified"] is True
     assert body["status"] == "active"
-    assert body["scopes"] == sorted(["user.info.basic", "user.info.profile", "user.info.stats"])
+    assert body["scopes"] == sorted(django_settings.TIKTOK_SCOPES)
     assert body["last_sync_error"] is None
     account = TikTokAccount.objects.get(pk=body["id"])
     assert account.user_id == user.pk

@@ -170,6 +170,32 @@ DECLARED = {
     ("get", "/api/jobs"): {200, 401, 422, 429},
     ("get", "/api/jobs/{job_id}"): {200, 401, 404, 422, 429},
     ("post", "/api/webhooks/tiktok"): {200, 400, 401, 413},
+    # Videos and posts of an account (api/videos, api/posts).
+    ("post", "/api/accounts/{account_id}/videos/sync"): {
+        200,
+        401,
+        404,
+        409,
+        422,
+        429,
+        500,
+        502,
+        504,
+    },
+    ("get", "/api/accounts/{account_id}/videos"): {200, 401, 404, 422, 429},
+    ("get", "/api/accounts/{account_id}/creator-info"): {200, 401, 404, 409, 422, 429, 502, 504},
+    ("post", "/api/accounts/{account_id}/posts"): {
+        200,
+        202,
+        401,
+        404,
+        409,
+        413,
+        422,
+        429,
+        502,
+        504,
+    },
 }
 
 

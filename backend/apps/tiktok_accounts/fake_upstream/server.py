@@ -24,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from apps.tiktok_accounts.fake_upstream import content
 from apps.tiktok_accounts.fake_upstream.webhooks import WebhookSender
 
 SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -39,7 +40,9 @@ SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
     "user.info.stats": ("follower_count", "following_count", "likes_count", "video_count"),
 }
 FIELD_SCOPE = {name: scope for scope, names in SCOPE_FIELDS.items() for name in names}
-ENDPOINTS = ("token", "refresh", "revoke", "user_info")
+SCOPES = (*SCOPE_FIELDS, *sorted(set(content.SCOPES.values())))
+OAUTH_ENDPOINTS = ("token", "refresh", "revoke")
+ENDPOINTS = (*OAUTH_ENDPOINTS, "user_info", *content.ENDPOINTS)
 _ACCESS_INVALID = "The access token is invalid or not found in the request."
 _SCOPE_MISSING = "The user did not authorize the scope required for completing this request."
 # kind: (OAuth HTTP status, OAuth error, Display API HTTP status, Display API code, description).
@@ -53,7 +56,7 @@ _FAULT_ANSWERS: dict[str, tuple[int, str, int, str, str]] = {
     "invalid_grant": (200, "invalid_grant", 401, "access_token_invalid", "Token expired."),
     "revoked": (200, "invalid_grant", 401, "access_token_invalid", "Token revoked by the user."),
 }
-FAULT_KINDS = (*_FAULT_ANSWERS, "garbage", "timeout")
+FAULT_KINDS = (*_FAULT_ANSWERS, "garbage", "timeout", *content.POSTING_ERRORS)
 CODE_LIFETIME_SECONDS = 300
 # Profiles that exercise unicode end to end: usernames, display names, emoji.
 _DEMO_PROFILES = (
@@ -213,6 +216,7 @@ class FakeTikTok:
         self._generation = 0
         self._server: _Server | None = None
         self.webhooks = WebhookSender(self)
+        self.content = content.FakeContent(self)
         self.reset()
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -247,6 +251,7 @@ class FakeTikTok:
             self.refresh_expires_in = 31_536_000
             # TikTok documents no Retry-After header; set a number to send one.
             self.rate_limit_retry_after: int | None = None
+        self.content.reset()
 
     # --- in-process controls -----------------------------------------------------------------
     def add_identity(self, **fields: Any) -> Identity:
@@ -267,10 +272,10 @@ class FakeTikTok:
 
     def issue_code(self, open_id: str, scopes: Iterable[str] | None = None) -> str:
         """An authorization code as if `open_id` approved `scopes` (default: all)."""
-        granted = tuple(SCOPE_FIELDS if scopes is None else scopes)
+        granted = tuple(SCOPES if scopes is None else scopes)
         if open_id not in self._identities:
             raise ValueError(f"unknown identity {open_id}")
-        if unknown := set(granted) - set(SCOPE_FIELDS):
+        if unknown := set(granted) - set(SCOPES):
             raise ValueError(f"unknown scopes {sorted(unknown)}")
         code = secrets.token_urlsafe(24)
         with self._lock:
@@ -307,6 +312,14 @@ class FakeTikTok:
         with self._lock:
             for grant in [g for g in self._by_access.values() if g.open_id == open_id]:
                 self._revoke(grant)
+
+    def grant_info(self, access_token: str) -> tuple[Identity, tuple[str, ...]] | None:
+        """Whose live access token this is and what it grants; None when dead or unknown."""
+        with self._lock:
+            grant = self._by_access.get(access_token)
+            if grant is None or grant.access_expires_at <= time.time():
+                return None
+            return self._identities[grant.open_id], grant.scopes
 
     def count(self, endpoint: str) -> int:
         with self._lock:
@@ -401,12 +414,14 @@ class FakeTikTok:
                 time.sleep(self.timeout_sleep)
             elif fault is not None:
                 return self._fault_answer(endpoint, fault.kind, log_id)
-            answer: Callable[[_Request, str], _Response] = {
+            answer: Callable[[_Request, str], _Response] | None = {
                 "token": self._exchange_code,
                 "refresh": self._refresh,
                 "revoke": self._revoke_token,
                 "user_info": self._user_info,
-            }[endpoint]
+            }.get(endpoint)
+            if answer is None:
+                return _json(*self.content.serve(endpoint, request, log_id), log_id)
             return answer(request, log_id)
         finally:
             with self._lock:
@@ -417,8 +432,10 @@ class FakeTikTok:
         if kind == "garbage":
             # Truncated JSON behind a JSON content type, as a broken proxy would send.
             return _Response(200, b'{"data": {"user": {"open_id": ', headers={"X-Tt-Logid": log_id})
+        if kind in content.POSTING_ERRORS:
+            return _api_error(content.POSTING_ERRORS[kind], kind, f"TikTok says {kind}.", log_id)
         oauth_status, oauth_error, api_status, api_code, description = _FAULT_ANSWERS[kind]
-        if endpoint == "user_info":
+        if endpoint not in OAUTH_ENDPOINTS:
             answer = _api_error(api_status, api_code, description, log_id)
         else:
             answer = _oauth_error(oauth_error, description, log_id, oauth_status)
@@ -516,10 +533,13 @@ class FakeTikTok:
             deny_link = html.escape(
                 "?" + urlencode({**own, "approve": identity.open_id, "deny": "user.info.stats"})
             )
+            without_video = {**own, "approve": identity.open_id, "deny": "video.list,video.publish"}
+            no_video = html.escape("?" + urlencode(without_video))
             rows.append(
                 f"<li><a href='{approve_link}'>Continue as {html.escape(identity.display_name)}"
                 f" (@{html.escape(identity.username)})</a> &middot; "
-                f"<a href='{deny_link}'>without user.info.stats</a></li>"
+                f"<a href='{deny_link}'>without user.info.stats</a> &middot; "
+                f"<a href='{no_video}'>without the video permissions</a></li>"
             )
         cancel_link = html.escape("?" + urlencode({**own, "cancel": "1"}))
         scopes = html.escape(", ".join(requested))
@@ -539,8 +559,8 @@ class FakeTikTok:
         if redirect.scheme not in {"http", "https"} or not redirect.netloc or redirect.query:
             problems.append("redirect_uri must be an absolute http(s) URL without a query.")
         scopes = [scope for scope in query.get("scope", "").split(",") if scope]
-        if not scopes or any(scope not in SCOPE_FIELDS for scope in scopes):
-            problems.append(f"scope must be a comma-separated list of {', '.join(SCOPE_FIELDS)}.")
+        if not scopes or any(scope not in SCOPES for scope in scopes):
+            problems.append(f"scope must be a comma-separated list of {', '.join(SCOPES)}.")
         if not query.get("state"):
             problems.append("state is required.")
         return problems
@@ -604,7 +624,7 @@ class FakeTikTok:
             case "deauthorize":
                 return self.webhooks.deauthorize(**args)
             case _:
-                raise KeyError(action)
+                return self.content.control(action, args)
         return {"ok": True}
 
 
@@ -648,6 +668,8 @@ class _Handler(BaseHTTPRequestHandler):
             response = fake.serve_api("revoke", request)
         elif (method, path) == ("GET", "/v2/user/info/"):
             response = fake.serve_api("user_info", request)
+        elif endpoint := content.ROUTES.get((method, path)):
+            response = fake.serve_api(endpoint, request)
         elif (method, path) == ("GET", "/v2/auth/authorize/"):
             response = fake.authorize_page(request)
         elif (method, path) == ("GET", "/demo/callback"):

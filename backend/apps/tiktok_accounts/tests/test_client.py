@@ -27,7 +27,13 @@ from apps.tiktok_accounts.exceptions import (
 from apps.tiktok_accounts.fake_upstream import FakeTikTok
 from apps.tiktok_accounts.fields import TokenUnreadableError, UndecryptableToken
 
-ALL_SCOPES = ["user.info.basic", "user.info.profile", "user.info.stats"]
+ALL_SCOPES = [
+    "user.info.basic",
+    "user.info.profile",
+    "user.info.stats",
+    "video.list",
+    "video.publish",
+]
 
 
 def connect(fake: FakeTikTok, open_id: str = "fake-open-id-0001") -> client.TokenGrant:

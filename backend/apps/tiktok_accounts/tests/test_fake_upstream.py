@@ -72,9 +72,9 @@ def test_denying_a_scope_on_the_consent_page_grants_the_others_only(fake_tiktok)
     )
 
     back = parse_qs(urlsplit(answer.headers["Location"]).query)
-    assert back["scopes"] == ["user.info.basic,user.info.profile"]
+    assert back["scopes"] == ["user.info.basic,user.info.profile,video.list,video.publish"]
     grant = client.exchange_code(code=back["code"][0])
-    assert grant.scopes == ["user.info.basic", "user.info.profile"]
+    assert grant.scopes == ["user.info.basic", "user.info.profile", "video.list", "video.publish"]
 
 
 def test_cancelling_on_the_consent_page_redirects_back_with_access_denied(fake_tiktok):
@@ -94,7 +94,7 @@ def test_cancelling_on_the_consent_page_redirects_back_with_access_denied(fake_t
         {"response_type": "token"},
         {"redirect_uri": "/relative"},
         {"redirect_uri": "https://app.example/cb?x=1"},
-        {"scope": "user.info.basic,video.publish"},
+        {"scope": "user.info.basic,video.upload"},
         {"state": ""},
     ],
 )
@@ -159,7 +159,16 @@ def test_control_endpoints_drive_the_fake_from_another_process(fake_tiktok):
         client.get_user_info(access_token=grant.access_token)
 
     stats = requests.get(f"{fake_tiktok.base_url}/_fake/stats", timeout=5).json()
-    assert stats["counts"] == {"token": 1, "refresh": 0, "revoke": 0, "user_info": 1}
+    assert stats["counts"] == {
+        "token": 1,
+        "refresh": 0,
+        "revoke": 0,
+        "user_info": 1,
+        "video_list": 0,
+        "creator_info": 0,
+        "video_init": 0,
+        "status_fetch": 0,
+    }
     assert stats["latency"] == 0.01
     assert stats["identities"] == len(fake_tiktok.identities)
     assert stats["open_ids"] == [identity.open_id for identity in fake_tiktok.identities]
@@ -176,7 +185,7 @@ def test_control_endpoints_drive_the_fake_from_another_process(fake_tiktok):
     ("action", "payload"),
     [
         ("fault", {"endpoint": "user_info", "kind": "meteor"}),
-        ("fault", {"endpoint": "video_list", "kind": "timeout"}),
+        ("fault", {"endpoint": "video_query", "kind": "timeout"}),
         ("latency", {}),
         ("code", {"open_id": "nobody"}),
         ("self_destruct", {}),

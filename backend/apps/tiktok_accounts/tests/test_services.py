@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from cryptography.fernet import Fernet
+from django.conf import settings as django_settings
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -52,7 +53,7 @@ def test_connect_stores_tokens_and_expiries_from_tiktok(fake_tiktok):
     refresh_left = account.refresh_token_expires_at - timezone.now()
     assert timedelta(days=179) < refresh_left <= timedelta(days=180)
     assert account.status == AccountStatus.ACTIVE
-    assert sorted(account.scopes) == ["user.info.basic", "user.info.profile", "user.info.stats"]
+    assert sorted(account.scopes) == sorted(django_settings.TIKTOK_SCOPES)
 
 
 @pytest.mark.django_db

@@ -1,0 +1,81 @@
+"""Posts: creator info and create under `/api/accounts/{account_id}`, the rest under
+`/api/posts`. Thin routes over apps.posts."""
+
+import uuid
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Header, Query, Router, Status
+
+from api.posts.schemas import CreatorInfoOut, PostIn, PostListQuery, PostOut, PostPageOut
+from apps.audit.services import RequestMeta
+from apps.core.errors import ErrorOut, ValidationErrorOut
+from apps.core.ratelimit import user_rate_limit
+from apps.posts import selectors, services
+from apps.tiktok_accounts.selectors import account_get
+
+account_router = Router(tags=["posts"])
+router = Router(tags=["posts"])
+
+READ = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut}
+TIKTOK = {409: ErrorOut, 500: ErrorOut, 502: ErrorOut, 504: ErrorOut}
+
+
+@account_router.get(
+    "/{account_id}/creator-info",
+    response={200: CreatorInfoOut, **READ, **TIKTOK},
+    summary="What the account's creator may post now (TikTok creator info)",
+)
+@user_rate_limit("read")
+def creator_info(request: HttpRequest, account_id: uuid.UUID) -> Any:
+    account = account_get(user=request.auth, account_id=account_id)
+    return services.creator_info_fetch(account=account)
+
+
+@account_router.post(
+    "/{account_id}/posts",
+    response={200: PostOut, 202: PostOut, **READ, **TIKTOK, 413: ErrorOut},
+    summary="Post a video to the account, now or at scheduled_at (202; 200 for a replay)",
+)
+@user_rate_limit("post")
+def post_create(
+    request: HttpRequest,
+    account_id: uuid.UUID,
+    payload: PostIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=255),
+) -> Any:
+    account = account_get(user=request.auth, account_id=account_id)
+    post, created = services.post_create(
+        user=request.auth,
+        account=account,
+        draft=services.PostDraft(**payload.dict()),
+        idempotency_key=idempotency_key or None,
+        meta=RequestMeta.from_request(request),
+    )
+    return Status(202 if created else 200, post)
+
+
+@router.get(
+    "",
+    response={200: PostPageOut, 401: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut},
+    summary="List my posts, newest first",
+)
+@user_rate_limit("read")
+def post_list(request: HttpRequest, query: Query[PostListQuery]) -> Any:
+    return selectors.post_list_page(user=request.auth, **query.dict())
+
+
+@router.get("/{post_id}", response={200: PostOut, **READ}, summary="One post")
+@user_rate_limit("read")
+def post_detail(request: HttpRequest, post_id: uuid.UUID) -> Any:
+    return selectors.post_get(user=request.auth, post_id=post_id)
+
+
+@router.delete(
+    "/{post_id}",
+    response={204: None, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut},
+    summary="Cancel a scheduled post (409 once publishing has begun)",
+)
+def post_cancel(request: HttpRequest, post_id: uuid.UUID) -> Any:
+    services.post_cancel(user=request.auth, post_id=post_id, meta=RequestMeta.from_request(request))
+    return Status(204, None)

@@ -1,0 +1,41 @@
+"""`/api/accounts/{account_id}/videos`: an account's videos, and their sync from TikTok."""
+
+import uuid
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router
+
+from api.videos.schemas import VideoListQuery, VideoPageOut, VideoSyncOut
+from apps.audit.services import RequestMeta
+from apps.core.errors import ErrorOut, ValidationErrorOut
+from apps.core.ratelimit import user_rate_limit
+from apps.tiktok_accounts.selectors import account_get
+from apps.videos import selectors, services
+
+router = Router(tags=["videos"])
+
+READ = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut}
+TIKTOK = {409: ErrorOut, 500: ErrorOut, 502: ErrorOut, 504: ErrorOut}
+
+
+@router.post(
+    "/{account_id}/videos/sync",
+    response={200: VideoSyncOut, **READ, **TIKTOK},
+    summary="Fetch the account's newest videos from TikTok",
+)
+@user_rate_limit("sync")
+def video_sync(request: HttpRequest, account_id: uuid.UUID) -> Any:
+    account = account_get(user=request.auth, account_id=account_id)
+    return services.account_videos_sync(account=account, meta=RequestMeta.from_request(request))
+
+
+@router.get(
+    "/{account_id}/videos",
+    response={200: VideoPageOut, **READ},
+    summary="List the account's videos",
+)
+@user_rate_limit("read")
+def video_list(request: HttpRequest, account_id: uuid.UUID, query: Query[VideoListQuery]) -> Any:
+    account = account_get(user=request.auth, account_id=account_id)
+    return selectors.video_list_page(user=request.auth, account=account, **query.dict())

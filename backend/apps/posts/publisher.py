@@ -1,0 +1,201 @@
+"""Sending due posts to TikTok, exactly once.
+
+TikTok's init is not idempotent (it offers no idempotency key: every successful call is a new
+post), so "never twice" rests on one rule: a post is sent only by whoever won the conditional
+UPDATE that sets `send_started_at`, and once that is set nothing ever sends the post again.
+- Two workers, or one task delivered twice: only one UPDATE matches, the other does nothing.
+- A worker dying after the claim (before, during or after the init call, before storing the
+  publish_id): the post stays `publishing` with `send_started_at` and no `publish_id`; the
+  sweep settles it as failed (`send_outcome_unknown`) once `_send_deadline()` has passed,
+  which no live worker can outlast. It is never re-sent: the user sees why and decides.
+- A refusal TikTok gives before creating anything (its 429, a rejected token that a refresh
+  cures, a failed refresh) releases the claim (`send_started_at` back to NULL, `due_at` later)
+  and the post is sent on a later scan. A timeout or 5xx of the init itself is ambiguous and
+  ends as `send_outcome_unknown` too.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from apps.audit.models import AuditAction
+from apps.core.errors import ReauthRequired
+from apps.posts.audit import post_audit, status_changes
+from apps.posts.models import Post, PostStatus
+from apps.posts.status import SCOPE, poll_delay, post_settle
+from apps.tiktok_accounts import content_client
+from apps.tiktok_accounts.authorized import call_with_token
+from apps.tiktok_accounts.exceptions import (
+    AccessTokenInvalidError,
+    PostingRefusedError,
+    RefreshTokenInvalidError,
+    ScopeNotAuthorizedError,
+    TikTokError,
+    TikTokRateLimitError,
+)
+from apps.tiktok_accounts.fields import TokenUnreadableError
+from apps.tiktok_accounts.services import DEAD_GRANT_STATUSES
+
+logger = logging.getLogger(__name__)
+
+SEND_ATTEMPTS = 5  # releases (TikTok 429, refresh failures) before a post is given up
+STATUS_DEADLINE = timedelta(hours=24)
+# Answers with which TikTok refuses an init before creating anything.
+REFUSALS = (
+    AccessTokenInvalidError,
+    ScopeNotAuthorizedError,
+    TikTokRateLimitError,
+    PostingRefusedError,
+)
+
+
+def _send_deadline() -> timedelta:
+    # Longer than the slowest send can take: two lease waits, two refreshes and two inits.
+    return timedelta(seconds=settings.TIKTOK_TIMEOUT_SECONDS * 10 + 60)
+
+
+def posts_due_ids(*, limit: int = 200) -> list[uuid.UUID]:
+    """Posts whose time has come (new ones, and released ones whose retry time has come)."""
+    ready = Q(status=PostStatus.SCHEDULED) | Q(
+        status=PostStatus.PUBLISHING, send_started_at__isnull=True, publish_id__isnull=True
+    )
+    due = Post.objects.filter(ready, due_at__lte=timezone.now()).order_by("due_at")
+    return list(due.values_list("id", flat=True)[:limit])
+
+
+def _claim(post_id: uuid.UUID) -> Post | None:
+    """The one conditional UPDATE that gives one caller the right to send this post."""
+    post = Post.objects.select_related("account").filter(pk=post_id).first()
+    now = timezone.now()
+    if post is None or post.due_at > now or post.send_started_at or post.publish_id:
+        return None
+    if post.status not in (PostStatus.SCHEDULED, PostStatus.PUBLISHING):
+        return None
+    with transaction.atomic():
+        won = Post.objects.filter(
+            pk=post_id,
+            status=post.status,
+            send_started_at__isnull=True,
+            publish_id__isnull=True,
+            due_at__lte=now,
+        ).update(
+            status=PostStatus.PUBLISHING,
+            send_started_at=now,
+            send_attempts=F("send_attempts") + 1,
+            updated_at=now,
+        )
+        if won and post.status == PostStatus.SCHEDULED:
+            post_audit(
+                post,
+                AuditAction.POST_STATUS,
+                changes=status_changes(PostStatus.SCHEDULED, PostStatus.PUBLISHING),
+                tiktok_status=None,
+            )
+    if not won:
+        return None
+    post.status, post.send_started_at = PostStatus.PUBLISHING, now
+    post.send_attempts += 1
+    return post
+
+
+def _release(post: Post, delay: timedelta) -> None:
+    """TikTok refused before creating anything: send again after `delay`, a few times."""
+    if post.send_attempts >= SEND_ATTEMPTS:
+        _fail(post, "rate_limited")
+        return
+    Post.objects.filter(pk=post.pk, send_started_at=post.send_started_at).update(
+        send_started_at=None, due_at=timezone.now() + delay, updated_at=timezone.now()
+    )
+
+
+def _fail(post: Post, code: str) -> None:
+    post_settle(post=post, tiktok_status="FAILED", code=code, via="send")
+
+
+def _store_publish_id(post: Post, publish_id: str) -> None:
+    """Written the moment TikTok answers; the poller takes over from here."""
+    Post.objects.filter(pk=post.pk, publish_id__isnull=True).update(
+        publish_id=publish_id,
+        next_poll_at=timezone.now() + poll_delay(0),
+        polls=0,
+        updated_at=timezone.now(),
+    )
+
+
+def post_publish(*, post_id: uuid.UUID) -> None:
+    """Claims a due post and sends it to TikTok's direct post init, at most once ever."""
+    post = _claim(post_id)
+    if post is None:
+        return
+    account = post.account
+    if account.is_deleted:
+        _fail(post, "account_disconnected")
+        return
+    in_doubt = False  # an init call TikTok may have acted on, with no answer to show for it
+
+    def init(token: str) -> str:
+        nonlocal in_doubt
+        in_doubt = True
+        try:
+            publish_id = content_client.init_direct_post(
+                access_token=token,
+                video_url=post.video_url,
+                post_info={
+                    "title": post.title,
+                    "privacy_level": post.privacy_level,
+                    "disable_comment": post.disable_comment,
+                    "disable_duet": post.disable_duet,
+                    "disable_stitch": post.disable_stitch,
+                },
+            )
+        except REFUSALS:
+            in_doubt = False  # TikTok answered, and refused: it created nothing
+            raise
+        in_doubt = False
+        return publish_id
+
+    try:
+        publish_id = call_with_token(account, SCOPE, init)
+    except TikTokRateLimitError as exc:
+        _release(post, timedelta(seconds=exc.retry_after))
+    except PostingRefusedError as exc:
+        _fail(post, exc.code)
+    except ReauthRequired:
+        dead = account.status in DEAD_GRANT_STATUSES
+        _fail(post, "reauth_required" if dead else "scope_not_authorized")
+    except (AccessTokenInvalidError, RefreshTokenInvalidError):
+        _fail(post, "reauth_required")
+    except ScopeNotAuthorizedError:
+        _fail(post, "scope_not_authorized")
+    except TokenUnreadableError:
+        _fail(post, "token_unreadable")
+    except TikTokError as exc:
+        logger.warning("Post %s: send failed (%s)", post.pk, type(exc).__name__)
+        if in_doubt:
+            _fail(post, "send_outcome_unknown")
+        else:  # the token refresh failed in passing: TikTok never saw the post
+            _release(post, poll_delay(post.send_attempts))
+    else:
+        _store_publish_id(post, publish_id)
+
+
+def posts_sweep() -> int:
+    """Settles posts no worker will finish: a send that never stored its publish_id, and a
+    publish TikTok never reported final. Returns how many it settled."""
+    now = timezone.now()
+    stuck = Post.objects.filter(status=PostStatus.PUBLISHING).filter(
+        Q(publish_id__isnull=True, send_started_at__lt=now - _send_deadline())
+        | Q(publish_id__isnull=False, send_started_at__lt=now - STATUS_DEADLINE)
+    )
+    settled = 0
+    for post in stuck.select_related("account"):
+        code = "status_unknown" if post.publish_id else "send_outcome_unknown"
+        settled += post_settle(post=post, tiktok_status="FAILED", code=code, via="sweep")
+    return settled

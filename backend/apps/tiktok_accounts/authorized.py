@@ -1,0 +1,87 @@
+"""Calls to TikTok on behalf of an account: scope checks and the account's token lifecycle.
+
+`call_with_token` gives every content call (video list, creator info, init, status fetch) the
+same token rules as a profile sync: refresh first when the token is about to expire (through
+the one-refresh-per-account lease), once more when TikTok rejects it, and a grant rejected
+right after a refresh is dead. It raises the client's own errors, so background callers can
+tell a refused call from an ambiguous one; `api_error` gives a request's answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+from apps.core.errors import ApplicationError, ReauthRequired, TikTokUpstreamError
+from apps.tiktok_accounts.exceptions import (
+    AccessTokenInvalidError,
+    PostingRefusedError,
+    ScopeNotAuthorizedError,
+)
+from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
+from apps.tiktok_accounts.services import (
+    DEAD_GRANT_STATUSES,
+    account_refresh_token,
+    tiktok_error_to_api,
+)
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# What a user sees on TikTok's consent page for each optional permission.
+PERMISSION_NAMES = {"video.list": "reading your videos", "video.publish": "posting videos"}
+
+
+def missing_scope(scope: str) -> ReauthRequired:
+    return ReauthRequired(
+        f"This account has not granted TikTok's {scope} permission "
+        f"({PERMISSION_NAMES.get(scope, scope)}); reconnect it and allow {scope}."
+    )
+
+
+def require_scope(account: TikTokAccount, scope: str) -> None:
+    """409 at once, without calling TikTok, for a dead grant or a permission never granted."""
+    if account.status in DEAD_GRANT_STATUSES:
+        raise ReauthRequired
+    if scope not in account.scopes:
+        raise missing_scope(scope)
+
+
+def call_with_token(account: TikTokAccount, scope: str, call: Callable[[str], T]) -> T:
+    """`call(access_token)` under the token rules above; raises TikTokError on failure."""
+    require_scope(account, scope)
+    refreshed = False
+    try:
+        if account.access_token_expiring():
+            account_refresh_token(account=account)
+            refreshed = True
+        try:
+            return call(account.access_token)
+        except AccessTokenInvalidError:
+            if refreshed:
+                raise
+            account_refresh_token(account=account)
+            return call(account.access_token)
+    except AccessTokenInvalidError:
+        # Rejected right after a successful refresh: the grant itself is dead.
+        account.status = AccountStatus.TOKEN_EXPIRED
+        TikTokAccount.all_objects.filter(pk=account.pk, token_version=account.token_version).update(
+            status=account.status
+        )
+        raise
+    except ScopeNotAuthorizedError:
+        # The user withdrew this permission at TikTok: later calls answer 409 without calling.
+        account.scopes = [name for name in account.scopes if name != scope]
+        TikTokAccount.all_objects.filter(pk=account.pk).update(scopes=account.scopes)
+        raise
+
+
+def api_error(exc: Exception, scope: str) -> ApplicationError:
+    """A request's answer for a failed `call_with_token`."""
+    if isinstance(exc, ScopeNotAuthorizedError):
+        return missing_scope(scope)
+    if isinstance(exc, PostingRefusedError):
+        logger.warning("TikTok refused a posting call: %s", exc.code, extra={"log_id": exc.log_id})
+        return TikTokUpstreamError(f"TikTok does not accept posts from this account: {exc.code}.")
+    return tiktok_error_to_api(exc)

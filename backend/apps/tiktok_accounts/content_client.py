@@ -1,0 +1,175 @@
+"""TikTok client for an account's content: the video list and the direct post of a video.
+
+Same rules as `client.py`, whose request helper it uses (timeout, per-thread session, TikTok's
+error bodies mapped to `exceptions.py`): one function per endpoint, typed results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from apps.tiktok_accounts.client import _USER_INFO_ERRORS, _ErrorFactory, _parse, _request
+from apps.tiktok_accounts.exceptions import PostingRefusedError, TikTokError
+from apps.tiktok_accounts.fields import ensure_readable
+
+VIDEO_PAGE_SIZE = 20
+# TikTok's documented refusals of the posting endpoints; anything else undocumented is a 502.
+POSTING_ERROR_CODES = (
+    "invalid_param",
+    "spam_risk_too_many_posts",
+    "spam_risk_user_banned_from_posting",
+    "reached_active_user_cap",
+    "unaudited_client_can_only_post_to_private_accounts",
+    "url_ownership_unverified",
+    "privacy_level_option_mismatch",
+    "invalid_publish_id",
+    "token_not_authorized_for_specified_publish_id",
+)
+
+
+def _refused(code: str) -> _ErrorFactory:
+    def make(description: str, log_id: str | None) -> TikTokError:
+        return PostingRefusedError(f"TikTok refused the post: {code}.", code=code, log_id=log_id)
+
+    return make
+
+
+_POSTING_ERRORS: Mapping[str, _ErrorFactory] = {
+    **_USER_INFO_ERRORS,
+    **{code: _refused(code) for code in POSTING_ERROR_CODES},
+}
+
+
+class Video(BaseModel):
+    id: str = Field(min_length=1)
+    create_time: int
+    title: str = ""
+    video_description: str = ""
+    duration: int = 0
+    cover_image_url: str = ""
+    share_url: str = ""
+    embed_link: str = ""
+    view_count: int = 0
+    like_count: int = 0
+    comment_count: int = 0
+    share_count: int = 0
+
+
+VIDEO_FIELDS: tuple[str, ...] = tuple(Video.model_fields)
+
+
+class VideoPage(BaseModel):
+    videos: list[Video]
+    cursor: int = 0
+    has_more: bool = False
+
+
+class _VideoPageAnswer(BaseModel):
+    data: VideoPage
+
+
+class CreatorInfo(BaseModel):
+    creator_username: str = ""
+    creator_nickname: str = ""
+    privacy_level_options: list[str]
+    comment_disabled: bool = False
+    duet_disabled: bool = False
+    stitch_disabled: bool = False
+    max_video_post_duration_sec: int = 0
+
+
+class _CreatorInfoAnswer(BaseModel):
+    data: CreatorInfo
+
+
+class _PublishInit(BaseModel):
+    publish_id: str = Field(min_length=1)
+
+
+class _PublishInitAnswer(BaseModel):
+    data: _PublishInit
+
+
+class PostStatus(BaseModel):
+    status: str = Field(min_length=1)
+    fail_reason: str = ""
+    # Sic: TikTok's own spelling.
+    publicaly_available_post_id: list[int | str] = []
+
+
+class _PostStatusAnswer(BaseModel):
+    data: PostStatus
+
+
+def _bearer(access_token: str) -> dict[str, str]:
+    return {
+        "Authorization": f"Bearer {ensure_readable(access_token)}",
+        "Content-Type": "application/json; charset=UTF-8",
+    }
+
+
+def list_videos(*, access_token: str, cursor: int | None = None) -> VideoPage:
+    """One page (at most 20) of the user's videos, newest first; `cursor` from the last page."""
+    # Reference: https://developers.tiktok.com/doc/tiktok-api-v2-video-list
+    body: dict[str, Any] = {"max_count": VIDEO_PAGE_SIZE}
+    if cursor:
+        body["cursor"] = cursor
+    answer = _request(
+        "POST",
+        "/v2/video/list/",
+        endpoint="video_list",
+        errors=_USER_INFO_ERRORS,
+        params={"fields": ",".join(VIDEO_FIELDS)},
+        headers=_bearer(access_token),
+        json=body,
+    )
+    return _parse(_VideoPageAnswer, answer, endpoint="video_list").data
+
+
+def query_creator_info(*, access_token: str) -> CreatorInfo:
+    """What the creator may post now: privacy levels, interaction switches, max duration."""
+    # Reference: https://developers.tiktok.com/doc/content-posting-api-reference-query-creator-info
+    answer = _request(
+        "POST",
+        "/v2/post/publish/creator_info/query/",
+        endpoint="creator_info",
+        errors=_POSTING_ERRORS,
+        headers=_bearer(access_token),
+        json={},
+    )
+    return _parse(_CreatorInfoAnswer, answer, endpoint="creator_info").data
+
+
+def init_direct_post(*, access_token: str, video_url: str, post_info: dict[str, Any]) -> str:
+    """Asks TikTok to pull `video_url` and post it; returns the publish_id. Not idempotent at
+    TikTok: every successful call is a new post."""
+    # Reference: https://developers.tiktok.com/doc/content-posting-api-reference-direct-post
+    answer = _request(
+        "POST",
+        "/v2/post/publish/video/init/",
+        endpoint="video_init",
+        errors=_POSTING_ERRORS,
+        headers=_bearer(access_token),
+        json={
+            "post_info": post_info,
+            "source_info": {"source": "PULL_FROM_URL", "video_url": video_url},
+        },
+    )
+    return _parse(_PublishInitAnswer, answer, endpoint="video_init").data.publish_id
+
+
+def fetch_post_status(*, access_token: str, publish_id: str) -> PostStatus:
+    """Where TikTok is with a publish: PROCESSING_*, PUBLISH_COMPLETE or FAILED."""
+    # Reference: https://developers.tiktok.com/doc/content-posting-api-reference-get-video-status
+    answer = _request(
+        "POST",
+        "/v2/post/publish/status/fetch/",
+        endpoint="status_fetch",
+        errors=_POSTING_ERRORS,
+        headers=_bearer(access_token),
+        json={"publish_id": publish_id},
+    )
+    return _parse(_PostStatusAnswer, answer, endpoint="status_fetch").data
