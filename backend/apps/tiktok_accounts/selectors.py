@@ -6,13 +6,13 @@ import uuid
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 
 from apps.core.cursor import keyset_page
 from apps.core.errors import AccountNotFound
+from apps.core.outages import cache_delete, cache_get, cache_set
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 
 SUMMARY_TTL_SECONDS = 300
@@ -86,7 +86,7 @@ def _summary_key(user_id: object) -> str:
 def account_summary(*, user: AbstractBaseUser) -> dict[str, int]:
     """Totals over the caller's live accounts: one aggregate query, then the cache."""
     key = _summary_key(user.pk)
-    summary = cache.get(key)
+    summary = cache_get(key)
     if summary is None:
         summary = TikTokAccount.objects.filter(user=user).aggregate(
             total_accounts=Count("id"),
@@ -95,10 +95,10 @@ def account_summary(*, user: AbstractBaseUser) -> dict[str, int]:
             total_videos=Coalesce(Sum("video_count"), 0),
             total_likes=Coalesce(Sum("likes_count"), 0),
         )
-        cache.set(key, summary, SUMMARY_TTL_SECONDS)
+        cache_set(key, summary, SUMMARY_TTL_SECONDS)
     return summary
 
 
 def summary_invalidate(*, user_id: object) -> None:
     """Called by every write to a user's accounts; takes effect when the write commits."""
-    transaction.on_commit(lambda: cache.delete(_summary_key(user_id)))
+    transaction.on_commit(lambda: cache_delete(_summary_key(user_id)))

@@ -13,6 +13,7 @@ Rules that shape this module:
 from __future__ import annotations
 
 import copy
+import hashlib
 import logging
 import secrets
 import time
@@ -89,7 +90,8 @@ def tiktok_error_to_api(exc: Exception) -> ApplicationError:
 
 
 def _state_key(user_id: object, state: str) -> str:
-    return f"oauth-state:{user_id}:{state}"
+    # Hashed: whatever a client sends as `state`, the key stays short and valid for any cache.
+    return f"oauth-state:{user_id}:{hashlib.sha256(state.encode()).hexdigest()}"
 
 
 def account_connect_start(*, user: AbstractBaseUser) -> tuple[str, str]:
