@@ -48,8 +48,8 @@ OWNED_OBJECTS: dict[str, OwnedObject] = {
 }
 
 
-# A valid body for each route with an id that requires one ("POST /api/x/{x_id}/y" -> body), so
-# the request reaches the object lookup instead of stopping at validation.
+# A valid body for a route whose schema examples do not make one ("POST /api/x/{x_id}/y" ->
+# body), so the request reaches the object lookup instead of stopping at validation.
 REQUEST_BODIES: dict[str, dict[str, Any]] = {}
 
 ID_PARAMETER = re.compile(r"\{(\w+_id)\}")
@@ -63,6 +63,28 @@ def id_operations(schema: dict[str, Any]) -> list[tuple[str, str]]:
         if ID_PARAMETER.search(path)
         for method in methods
     )
+
+
+def request_schema(schema: dict[str, Any], method: str, path: str) -> dict[str, Any] | None:
+    """The JSON schema of the operation's body, or None when it takes none."""
+    body = schema["paths"][path][method.lower()].get("requestBody")
+    if not body:
+        return None
+    node = body["content"]["application/json"]["schema"]
+    while "$ref" in node:
+        node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[-1]]
+    return node
+
+
+def example_body(schema: dict[str, Any], method: str, path: str) -> dict[str, Any] | None:
+    """REQUEST_BODIES' entry, else a body made of the first example of each field."""
+    if f"{method} {path}" in REQUEST_BODIES:
+        return REQUEST_BODIES[f"{method} {path}"]
+    body_schema = request_schema(schema, method, path)
+    if body_schema is None:
+        return None
+    properties = body_schema.get("properties", {})
+    return {name: prop["examples"][0] for name, prop in properties.items() if prop.get("examples")}
 
 
 def owned_object(parameter: str) -> OwnedObject:

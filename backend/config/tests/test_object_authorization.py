@@ -19,7 +19,7 @@ from api.accounts.tests.utils import assert_error
 from api.auth.tests.factories import bearer_header
 from apps.audit.models import AuditLog
 from config.api import api
-from config.tests.owned_objects import ID_PARAMETER, REQUEST_BODIES, id_operations, owned_object
+from config.tests.owned_objects import ID_PARAMETER, example_body, id_operations, owned_object
 
 pytestmark = pytest.mark.django_db
 
@@ -27,16 +27,9 @@ SCHEMA = api.get_openapi_schema()
 OPERATIONS = id_operations(SCHEMA)
 
 
-def _needs_body(method: str, path: str) -> bool:
-    body = SCHEMA["paths"][path][method.lower()].get("requestBody")
-    return bool(body and body.get("required"))
-
-
 def _call(client: Client, method: str, path: str, ids: dict[str, object]):
     url = ID_PARAMETER.sub(lambda match: str(ids[match.group(1)]), path)
-    body = REQUEST_BODIES.get(f"{method} {path}")
-    if body is None and _needs_body(method, path):
-        pytest.fail(f"{method} {path} needs a body: add a valid one to REQUEST_BODIES")
+    body = example_body(SCHEMA, method, path)
     data = json.dumps(body) if body is not None else ""
     return client.generic(method, url, data=data, content_type="application/json")
 
@@ -69,6 +62,11 @@ def test_another_users_object_answers_404_and_changes_nothing(
     other = _call(client, method, path, theirs)
     unknown = _call(client, method, path, {name: uuid.uuid4() for name in names})
 
+    if other.status_code == 422:
+        pytest.fail(
+            f"{method} {path} refused the body {example_body(SCHEMA, method, path)}: give its "
+            "fields `examples` or add a valid body to owned_objects.REQUEST_BODIES"
+        )
     assert_error(other, 404, code)
     assert_error(unknown, 404, code)
     assert other.json() == unknown.json()  # nothing tells an existing object from a missing one
