@@ -127,6 +127,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "apps.core.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "apps.core.security_headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -236,13 +237,15 @@ TIKTOK_TOKEN_REFRESH_MARGIN_SECONDS = 300
 BATCH_SYNC_MAX_WORKERS = env_int("BATCH_SYNC_MAX_WORKERS", 5, minimum=1)
 BATCH_SYNC_TIMEOUT_SECONDS = env_float("BATCH_SYNC_TIMEOUT_SECONDS", 30.0)
 
-# --- Rate limits (per user; login per username + IP) ----------------------------------------
+# --- Rate limits (per user; login per username + IP, and per username) -----------------------
 RATE_LIMITS = {
     "sync": env_rate("RATE_LIMIT_SYNC", "10/m"),
     "batch_sync": env_rate("RATE_LIMIT_BATCH_SYNC", "2/m"),
     "connect": env_rate("RATE_LIMIT_CONNECT", "10/m"),
     "read": env_rate("RATE_LIMIT_READ", "120/m"),
     "login": env_rate("RATE_LIMIT_LOGIN", "5/m"),
+    # One username from every address together: caps a brute force spread over many IPs.
+    "login_username": env_rate("RATE_LIMIT_LOGIN_USERNAME", "30/h"),
 }
 
 # --- HTTP hardening -------------------------------------------------------------------------
