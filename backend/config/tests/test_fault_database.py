@@ -152,3 +152,14 @@ def test_a_killed_database_connection_is_replaced_on_the_next_request(
 
     assert status == 200, text
     assert connection.connection.info.backend_pid != pid
+
+
+def test_pages_outside_the_api_answer_503_too(admin_user) -> None:
+    client = Client()
+    client.force_login(admin_user)
+
+    with database_unreachable():
+        response = client.get("/admin/")
+
+    assert response.status_code == 503
+    assert not any(leak in response.content.decode() for leak in LEAKS)
