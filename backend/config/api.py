@@ -27,8 +27,10 @@ from apps.core.errors import (
     NotAuthenticated,
     NotFound,
     PayloadTooLarge,
+    ServiceUnavailable,
 )
 from apps.core.middleware import error_response
+from apps.core.outages import OUTAGES, outage_part
 from apps.core.renderers import ApiRenderer
 
 logger = logging.getLogger(__name__)
@@ -99,6 +101,22 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(RequestDataTooBig)
 def payload_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     return application_error(request, PayloadTooLarge())
+
+
+def dependency_down(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # The database or the cache is down: the client may retry; no 500, no trace.
+    logger.error(
+        "%s unavailable on %s %s: %s",
+        outage_part(exc),
+        request.method,
+        request.path,
+        type(exc).__name__,
+    )
+    return application_error(request, ServiceUnavailable())
+
+
+for _outage in OUTAGES:
+    api.add_exception_handler(_outage, dependency_down)
 
 
 @api.exception_handler(Exception)

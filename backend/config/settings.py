@@ -137,6 +137,7 @@ MIDDLEWARE = [
     "apps.core.middleware.RequestContextMiddleware",
     "apps.core.nul_guard.RejectNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "apps.core.security_headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -333,7 +334,7 @@ CELERY_BEAT_SCHEDULE = {
     **beat_schedule(scan_seconds=POST_SCAN_INTERVAL_SECONDS, poll_seconds=POST_STATUS_POLL_SECONDS),
 }
 
-# --- Rate limits (per user; login per username + IP) ----------------------------------------
+# --- Rate limits (per user; login per username + IP, and per username) -----------------------
 RATE_LIMITS = {
     "sync": env_rate("RATE_LIMIT_SYNC", "10/m"),
     "batch_sync": env_rate("RATE_LIMIT_BATCH_SYNC", "2/m"),
@@ -342,6 +343,8 @@ RATE_LIMITS = {
     "login": env_rate("RATE_LIMIT_LOGIN", "5/m"),
     "sync_all": env_rate("RATE_LIMIT_SYNC_ALL", "2/m"),
     "post": env_rate("RATE_LIMIT_POST", "6/m"),
+    # One username from every address together: caps a brute force spread over many IPs.
+    "login_username": env_rate("RATE_LIMIT_LOGIN_USERNAME", "30/h"),
 }
 
 # --- HTTP hardening -------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from datetime import datetime
 from ninja import Field, Schema
 from pydantic import field_validator
 
+from apps.core.schemas import InSchema
 from apps.tiktok_accounts.models import AccountStatus
 
 
@@ -65,8 +66,10 @@ class SummaryOut(Schema):
     total_likes: int
 
 
-class BatchSyncIn(Schema):
-    account_ids: list[uuid.UUID] = Field(..., min_length=1, max_length=50)
+class BatchSyncIn(InSchema):
+    account_ids: list[uuid.UUID] = Field(
+        ..., min_length=1, max_length=50, examples=[["0b5e7c1a-3f4d-4e2a-9c8b-7a6d5e4f3c2b"]]
+    )
 
 
 class BatchFailureOut(Schema):
@@ -85,6 +88,6 @@ class ConnectStartOut(Schema):
     state: str
 
 
-class ConnectCompleteIn(Schema):
-    code: str = Field(..., min_length=1, max_length=2048)
-    state: str = Field(..., min_length=1, max_length=256)
+class ConnectCompleteIn(InSchema):
+    code: str = Field(..., min_length=1, max_length=2048, examples=["<code from the redirect>"])
+    state: str = Field(..., min_length=1, max_length=256, examples=["<state from connect/start>"])

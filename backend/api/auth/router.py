@@ -41,9 +41,11 @@ def register(request: HttpRequest, payload: RegisterIn) -> Status[AbstractBaseUs
     },
 )
 def token_obtain(request: HttpRequest, payload: TokenObtainIn) -> dict[str, str]:
-    # Every attempt counts, successful or not, so guessing costs the same as logging in.
-    client_ip = request.META.get("REMOTE_ADDR", "")
-    rate_limit_hit(request, scope="login", key=f"{payload.username.lower()}|{client_ip}")
+    # Every attempt counts, successful or not, so guessing costs the same as logging in; the
+    # per-username limit caps guessing spread over many addresses (README: brute force).
+    username, client_ip = payload.username.lower(), request.META.get("REMOTE_ADDR", "")
+    rate_limit_hit(request, scope="login", key=f"{username}|{client_ip}")
+    rate_limit_hit(request, scope="login_username", key=username)
     return services.token_obtain(
         request=request, username=payload.username, password=payload.password
     )

@@ -8,12 +8,14 @@ from django.core.validators import validate_email
 from ninja import Field, Schema
 from pydantic import field_validator
 
+from apps.core.schemas import InSchema
 
-class RegisterIn(Schema):
+
+class RegisterIn(InSchema):
     # Lengths mirror django.contrib.auth's User columns, so a long value is a 422, not a 500.
-    username: str = Field(min_length=1, max_length=150)
-    email: str = Field(max_length=254)
-    password: str = Field(min_length=1, max_length=4096)
+    username: str = Field(min_length=1, max_length=150, examples=["jane_creator"])
+    email: str = Field(max_length=254, examples=["jane@example.com"])
+    password: str = Field(min_length=1, max_length=4096, examples=["Correct-Horse-Battery-42"])
 
     @field_validator("username")
     @classmethod
@@ -42,13 +44,13 @@ class UserOut(Schema):
     email: str
 
 
-class TokenObtainIn(Schema):
-    username: str = Field(min_length=1, max_length=150)
-    password: str = Field(min_length=1, max_length=4096)
+class TokenObtainIn(InSchema):
+    username: str = Field(min_length=1, max_length=150, examples=["jane_creator"])
+    password: str = Field(min_length=1, max_length=4096, examples=["Correct-Horse-Battery-42"])
 
 
-class RefreshIn(Schema):
-    refresh: str = Field(min_length=1, max_length=4096)
+class RefreshIn(InSchema):
+    refresh: str = Field(min_length=1, max_length=4096, examples=["<refresh token from /token>"])
 
 
 class TokenPairOut(Schema):

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from apps.core.errors import InternalError, NotFound, PayloadTooLarge
+from apps.core.errors import InternalError, NotFound, PayloadTooLarge, ServiceUnavailable
 from apps.core.logging import request_id_var
+from apps.core.outages import outage_part
 
 logger = logging.getLogger("apps.request")
 
@@ -24,7 +25,7 @@ _GENERIC_ERRORS = {
     405: ("METHOD_NOT_ALLOWED", "This method is not allowed at this address."),
     **{
         error.status: (error.code, error.detail)
-        for error in (NotFound, PayloadTooLarge, InternalError)
+        for error in (NotFound, PayloadTooLarge, InternalError, ServiceUnavailable)
     },
 }
 
@@ -64,6 +65,16 @@ class RequestContextMiddleware:
             return response
         finally:
             request_id_var.reset(token)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """A view outside the API (admin, docs) met a database or cache outage: 503, not 500."""
+        part = outage_part(exception)
+        if part is None:
+            return None
+        logger.error("%s unavailable on %s %s", part, request.method, request.path)
+        if request.path.startswith("/api/"):
+            return error_response(503, ServiceUnavailable.code, ServiceUnavailable.detail)
+        return HttpResponse(ServiceUnavailable.detail, status=503, content_type="text/plain")
 
     def _respond(self, request: HttpRequest) -> HttpResponse:
         is_api = request.path.startswith("/api/")

@@ -1,0 +1,97 @@
+"""Objects a user owns, by the path parameter that names them: shared by the generated tests.
+
+The object-level authorization matrix and the OpenAPI fuzzer walk every route of the API; for
+each `{..._id}` path parameter they need a way to create a real object that some user owns,
+and the 404 code that route answers for somebody else's. A route whose id parameter is missing
+here makes those tests fail, naming it: register its factory below when you add one.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from api.accounts.tests.utils import fake_grant, new_open_id
+from apps.tiktok_accounts.fake_upstream import FakeTikTok
+from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
+
+
+@dataclass(frozen=True)
+class OwnedObject:
+    create: Callable[[AbstractBaseUser, FakeTikTok], uuid.UUID]
+    not_found_code: str
+
+
+def linked_account(user: AbstractBaseUser, fake: FakeTikTok) -> uuid.UUID:
+    """An account holding live tokens the fake TikTok issued, so its sync really succeeds."""
+    person = fake.add_identity(open_id=new_open_id())
+    grant = fake_grant(fake, person.open_id)
+    account = TikTokAccountFactory(
+        user=user,
+        open_id=person.open_id,
+        username=person.username,
+        display_name=person.display_name,
+        access_token=grant["access_token"],
+        refresh_token=grant["refresh_token"],
+    )
+    return account.id
+
+
+# Path parameter name -> how to make one for a user, and the code of its 404.
+OWNED_OBJECTS: dict[str, OwnedObject] = {
+    "account_id": OwnedObject(linked_account, "ACCOUNT_NOT_FOUND"),
+}
+
+
+# A valid body for a route whose schema examples do not make one ("POST /api/x/{x_id}/y" ->
+# body), so the request reaches the object lookup instead of stopping at validation.
+REQUEST_BODIES: dict[str, dict[str, Any]] = {}
+
+ID_PARAMETER = re.compile(r"\{(\w+_id)\}")
+
+
+def id_operations(schema: dict[str, Any]) -> list[tuple[str, str]]:
+    """(METHOD, path) of every operation whose path names an object by id."""
+    return sorted(
+        (method.upper(), path)
+        for path, methods in schema["paths"].items()
+        if ID_PARAMETER.search(path)
+        for method in methods
+    )
+
+
+def request_schema(schema: dict[str, Any], method: str, path: str) -> dict[str, Any] | None:
+    """The JSON schema of the operation's body, or None when it takes none."""
+    body = schema["paths"][path][method.lower()].get("requestBody")
+    if not body:
+        return None
+    node = body["content"]["application/json"]["schema"]
+    while "$ref" in node:
+        node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[-1]]
+    return node
+
+
+def example_body(schema: dict[str, Any], method: str, path: str) -> dict[str, Any] | None:
+    """REQUEST_BODIES' entry, else a body made of the first example of each field."""
+    if f"{method} {path}" in REQUEST_BODIES:
+        return REQUEST_BODIES[f"{method} {path}"]
+    body_schema = request_schema(schema, method, path)
+    if body_schema is None:
+        return None
+    properties = body_schema.get("properties", {})
+    return {name: prop["examples"][0] for name, prop in properties.items() if prop.get("examples")}
+
+
+def owned_object(parameter: str) -> OwnedObject:
+    try:
+        return OWNED_OBJECTS[parameter]
+    except KeyError:
+        raise LookupError(
+            f"No factory for path parameter {{{parameter}}}: add one to OWNED_OBJECTS in "
+            f"{__name__}, so the authorization matrix and the fuzzer cover the route."
+        ) from None
