@@ -7,6 +7,7 @@ from django.utils import timezone
 from ninja import Field, Schema
 from pydantic import field_validator
 
+from apps.core.schemas import InSchema
 from apps.posts.models import PostStatus, PrivacyLevel
 
 MAX_SCHEDULE_AHEAD = timedelta(days=30)
@@ -22,10 +23,12 @@ class CreatorInfoOut(Schema):
     max_video_post_duration_sec: int
 
 
-class PostIn(Schema):
-    video_url: str = Field(..., min_length=9, max_length=2048)
-    title: str = Field("", max_length=2200)
-    privacy_level: PrivacyLevel
+class PostIn(InSchema):
+    video_url: str = Field(
+        ..., min_length=9, max_length=2048, examples=["https://videos.example.com/clip.mp4"]
+    )
+    title: str = Field("", max_length=2200, examples=["Behind the scenes #tiktok"])
+    privacy_level: PrivacyLevel = Field(..., examples=["SELF_ONLY"])
     disable_comment: bool = False
     disable_duet: bool = False
     disable_stitch: bool = False

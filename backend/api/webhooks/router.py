@@ -23,14 +23,21 @@ class WebhookOut(Schema):
 
 @router.post(
     "/tiktok",
-    response={200: WebhookOut, 400: ValidationErrorOut, 401: ErrorOut, 413: ErrorOut},
+    response={
+        200: WebhookOut,
+        400: ValidationErrorOut,
+        401: ErrorOut,
+        413: ErrorOut,
+        422: ValidationErrorOut,
+    },
     summary="TikTok webhook events (signed with TikTok-Signature)",
     description=(
         "200 `processed`, `duplicate` (the same event again: nothing changes) or `ignored` "
         "(unknown event or open id). 401 `INVALID_SIGNATURE`: missing, malformed or wrong "
         '`TikTok-Signature: t=<unix s>,s=<hex HMAC-SHA256 of "<t>.<raw body>">`, or `t` more '
         "than TIKTOK_WEBHOOK_TOLERANCE_SECONDS from now. 400 `VALIDATION_ERROR`: a signed body "
-        "that is not TikTok's event, or another app's `client_key`."
+        "that is not TikTok's event, or another app's `client_key`. 422 `VALIDATION_ERROR`: a NUL "
+        "character anywhere in the request (refused before the signature is read)."
     ),
     openapi_extra={
         "parameters": [

@@ -49,6 +49,7 @@ class TikTokVideo(models.Model):
     synced_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = "TikTok video"
         ordering = ("-create_time", "-id")
         constraints = [
             models.UniqueConstraint(fields=["account", "video_id"], name="video_unique_per_account")

@@ -12,11 +12,15 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
 
 from api.accounts.tests.utils import fake_grant, new_open_id
+from apps.jobs.models import Job, JobStatus
+from apps.posts.models import Post, PostStatus
 from apps.tiktok_accounts.fake_upstream import FakeTikTok
 from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
 
@@ -42,9 +46,33 @@ def linked_account(user: AbstractBaseUser, fake: FakeTikTok) -> uuid.UUID:
     return account.id
 
 
+def finished_job(user: AbstractBaseUser, fake: FakeTikTok) -> uuid.UUID:
+    """Finished, so the one-active-job-per-user rule never gets in the way."""
+    now = timezone.now()
+    return Job.objects.create(
+        user=user, status=JobStatus.SUCCEEDED, started_at=now, finished_at=now
+    ).id
+
+
+def scheduled_post(user: AbstractBaseUser, fake: FakeTikTok) -> uuid.UUID:
+    """Scheduled a day ahead, so no publisher picks it up while a test looks at it."""
+    return Post.objects.create(
+        user=user,
+        account_id=linked_account(user, fake),
+        status=PostStatus.SCHEDULED,
+        title="Hello TikTok",
+        privacy_level="PUBLIC_TO_EVERYONE",
+        video_url="https://videos.example.com/clip.mp4",
+        scheduled_at=timezone.now() + timedelta(days=1),
+        due_at=timezone.now() + timedelta(days=1),
+    ).id
+
+
 # Path parameter name -> how to make one for a user, and the code of its 404.
 OWNED_OBJECTS: dict[str, OwnedObject] = {
     "account_id": OwnedObject(linked_account, "ACCOUNT_NOT_FOUND"),
+    "job_id": OwnedObject(finished_job, "JOB_NOT_FOUND"),
+    "post_id": OwnedObject(scheduled_post, "POST_NOT_FOUND"),
 }
 
 

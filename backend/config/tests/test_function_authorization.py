@@ -14,6 +14,8 @@ PUBLIC = {
     ("POST", "/api/auth/token"),
     ("POST", "/api/auth/token/refresh"),
     ("GET", "/api/health"),
+    # TikTok's calls: the HMAC signature over the raw body is the credential.
+    ("POST", "/api/webhooks/tiktok"),
 }
 
 

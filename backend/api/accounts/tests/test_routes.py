@@ -169,7 +169,7 @@ DECLARED = {
     ("get", "/api/audit-logs"): {200, 401, 422, 429},
     ("get", "/api/jobs"): {200, 401, 422, 429},
     ("get", "/api/jobs/{job_id}"): {200, 401, 404, 422, 429},
-    ("post", "/api/webhooks/tiktok"): {200, 400, 401, 413},
+    ("post", "/api/webhooks/tiktok"): {200, 400, 401, 413, 422},
     # Videos and posts of an account (api/videos, api/posts).
     ("post", "/api/accounts/{account_id}/videos/sync"): {
         200,

@@ -5,14 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from api.accounts.tests.utils import assert_error
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
-from apps.tiktok_accounts.selectors import account_summary
 from apps.videos.models import TikTokVideo
 
 pytestmark = pytest.mark.django_db
@@ -93,6 +91,8 @@ def test_sync_costs_one_statement_per_page_whatever_the_page_size(
     auth_client, user, link_account, fake_tiktok, pages
 ) -> None:
     counts = []
+    # The first authenticated request may read the user from the database (then the cache).
+    assert auth_client.get("/api/auth/me").status_code == 200
     for page_size in (3, 20):
         account, person = link_account(user)
         fake_tiktok.content.set_videos(person.open_id, page_size * pages)
@@ -106,18 +106,20 @@ def test_sync_costs_one_statement_per_page_whatever_the_page_size(
     assert counts[0] == counts[1]
 
 
-def test_sync_makes_cached_summary_stale(
-    auth_client, user, link_account, fake_tiktok, django_capture_on_commit_callbacks
+def test_sync_makes_the_users_cached_reads_stale(
+    auth_client, user, link_account, fake_tiktok, monkeypatch
 ) -> None:
     account, person = link_account(user)
     fake_tiktok.content.set_videos(person.open_id, 2)
-    account_summary(user=user)
-    assert cache.get(f"accounts-summary:{user.pk}") is not None
+    invalidated = []
+    monkeypatch.setattr(
+        "apps.videos.services.summary_invalidate",
+        lambda *, user_id: invalidated.append(user_id),
+    )
 
-    with django_capture_on_commit_callbacks(execute=True):
-        _sync(auth_client, account)
+    _sync(auth_client, account)
 
-    assert cache.get(f"accounts-summary:{user.pk}") is None
+    assert invalidated == [user.pk]
 
 
 def test_sync_refreshes_an_expiring_token_first(
