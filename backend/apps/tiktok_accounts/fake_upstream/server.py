@@ -623,6 +623,8 @@ class FakeTikTok:
                 return self.webhooks.send(**args)
             case "deauthorize":
                 return self.webhooks.deauthorize(**args)
+            case "post_webhook":
+                return self.webhooks.post_event(**args)
             case _:
                 return self.content.control(action, args)
         return {"ok": True}

@@ -97,6 +97,16 @@ class WebhookSender:
             event="authorization.removed", open_id=open_id, content={"reason": int(reason)}
         )
 
+    def post_event(self, *, publish_id: str, event: str) -> dict[str, Any]:
+        """Delivers a post.publish.* event for one of the fake's publishes, signed."""
+        envelope = self.fake.content.post_event(publish_id, event)
+        return self.send(
+            event=envelope["event"],
+            open_id=envelope["user_openid"],
+            content=envelope["content"],
+            create_time=envelope["create_time"],
+        )
+
     # --- the demo page ---------------------------------------------------------------------
     def page(self, method: str, form: dict[str, str]) -> tuple[int, str, str]:
         """GET: a "remove access" button per identity; POST: press it. (status, title, html)"""
