@@ -9,8 +9,9 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken
 
+from apps.core.outages import cache_optional
 from apps.core.shared_cache import cache_is_shared, cache_round_trip
-from apps.core.user_cache import user_cache_key, user_from_cached
+from apps.core.user_cache import STALE, user_cache_key, user_from_cached
 
 
 class JWTAuth(HttpBearer):
@@ -28,9 +29,11 @@ class JWTAuth(HttpBearer):
         user_id = access.get(api_settings.USER_ID_CLAIM)
         if user_id is None:
             return None
-        cached = None
+        cached: object = None
         if cache_is_shared():
-            (cached,), _ = cache_round_trip([user_cache_key(user_id)])
+            cached = STALE  # stays so if the cache is unreachable: the database, nothing stored
+            with cache_optional("user read from the database"):
+                (cached,), _ = cache_round_trip([user_cache_key(user_id)])
         user = user_from_cached(user_id, cached)
         if user is not None:
             request.user = user

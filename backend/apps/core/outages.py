@@ -5,19 +5,20 @@ An outage (PostgreSQL unreachable or its connection dropped, Redis unreachable) 
 request was fine, the client may retry. Anything else the database raises (a constraint, a
 programming error) is a bug and stays a 500.
 
-Caching of reads is an optimisation, so the read cache goes through `cache_get`, `cache_set`
-and `cache_delete`, which treat an unreachable cache as a miss and log a warning. The cache
-uses that hold state nothing else holds (OAuth states, refresh leases) call the cache directly
-and let the outage surface as a 503.
+Caching is an optimisation, so the read cache, the cached JWT user and their invalidations
+run their cache calls in `cache_optional`, which logs an unreachable cache and carries on from
+the database. The rate limits decide per scope (apps.core.ratelimit: login fails closed, the
+rest open). The cache uses that hold state nothing else holds (OAuth states, refresh leases)
+call the cache directly and let the outage surface as a 503.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import redis.exceptions
-from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 
 logger = logging.getLogger(__name__)
@@ -39,26 +40,11 @@ def outage_part(exc: BaseException) -> str | None:
     return None
 
 
-def cache_get(key: str) -> Any:
-    """The cached value, or None when it is missing or the cache cannot be reached."""
+@contextmanager
+def cache_optional(consequence: str) -> Iterator[None]:
+    """Runs cache calls that only save work (cached reads, the cached user) or invalidate after
+    a committed write: an unreachable cache is logged with `consequence`, never raised."""
     try:
-        return cache.get(key)
+        yield
     except CACHE_OUTAGES as exc:
-        logger.warning("Cache unreachable, reading uncached: %s", type(exc).__name__)
-        return None
-
-
-def cache_set(key: str, value: Any, timeout: float) -> None:
-    try:
-        cache.set(key, value, timeout)
-    except CACHE_OUTAGES as exc:
-        logger.warning("Cache unreachable, value not cached: %s", type(exc).__name__)
-
-
-def cache_delete(key: str) -> None:
-    """Invalidation after a committed write: the write stands; what the unreachable cache
-    still holds expires with its TTL (a restarted Redis, which keeps no data here, holds none)."""
-    try:
-        cache.delete(key)
-    except CACHE_OUTAGES as exc:
-        logger.warning("Cache unreachable, entry not invalidated: %s", type(exc).__name__)
+        logger.warning("Cache unreachable, %s: %s", consequence, type(exc).__name__)

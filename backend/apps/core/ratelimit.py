@@ -5,12 +5,18 @@ offset per key), the same counter keys (`_make_cache_key`) and expiry (period + 
 the same `RATELIMIT_ENABLE` switch; only the counting is ours, so that it can travel in the
 same pipeline as the request's other cache reads (apps.core.shared_cache). The counters live
 in the default cache: Redis when REDIS_URL is set, so the limits hold across server processes.
+
+Redis down (`counting`): the login scopes fail CLOSED (the outage propagates: 503), since
+unlimited password guessing is worse than a short login outage; every other scope fails OPEN
+with a logged warning, since a cache outage must not take the API down.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
 
@@ -20,10 +26,15 @@ from django.http import HttpRequest
 from django_ratelimit import ALL
 
 from apps.core.errors import RateLimited
+from apps.core.outages import CACHE_OUTAGES
 from apps.core.shared_cache import Counter, cache_round_trip
+
+logger = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+FAIL_CLOSED_SCOPES = frozenset({"login", "login_username"})
 
 
 @dataclass(frozen=True)
@@ -54,11 +65,29 @@ def rate_window(*, scope: str, key: str) -> RateWindow | None:
     return RateWindow(counter=counter, limit=limit, window_end=window_end)
 
 
+@contextmanager
+def counting(scope: str) -> Iterator[None]:
+    """Wraps the cache round trip that counts a request against `scope`: an unreachable cache
+    propagates for the login scopes (fail closed) and is logged for every other (fail open)."""
+    try:
+        yield
+    except CACHE_OUTAGES as exc:
+        if scope in FAIL_CLOSED_SCOPES:
+            raise
+        logger.warning(
+            "Cache unreachable, rate limit %r not enforced for this request: %s",
+            scope,
+            type(exc).__name__,
+        )
+
+
 def rate_limit_hit(request: HttpRequest, *, scope: str, key: str) -> None:
     """Counts one request against `scope` for `key`; raises RateLimited once over the limit."""
     window = rate_window(scope=scope, key=key)
     if window is not None:
-        _, count = cache_round_trip((), window.counter)
+        count = None
+        with counting(scope):
+            _, count = cache_round_trip((), window.counter)
         window.check(count)
 
 

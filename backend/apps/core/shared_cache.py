@@ -18,6 +18,9 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
+from django.db import transaction
+
+from apps.core.outages import cache_optional
 
 
 @dataclass(frozen=True)
@@ -90,3 +93,15 @@ def cache_store(*entries: Entry) -> None:
         made = cache.make_key(entry.key)
         pipe.set(made, dumps(entry.value), ex=entry.timeout, nx=entry.only_new)
     pipe.execute()
+
+
+def cache_store_on_commit(entry: Entry, *, lost: str) -> None:
+    """Stores `entry` (an invalidation) once the current transaction commits. The write has
+    committed by then, so an unreachable cache is logged as `lost`, never raised into the
+    request (see README, "When a part is down", for what a lost invalidation costs)."""
+
+    def store() -> None:
+        with cache_optional(lost):
+            cache_store(entry)
+
+    transaction.on_commit(store)

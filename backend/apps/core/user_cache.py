@@ -9,6 +9,9 @@ can never land after it. A deactivated or deleted user is thus refused on the ve
 request, by every process sharing the cache. QuerySet.update() sends no signal: code that
 changes users that way must call `user_cache_invalidate` itself.
 
+Redis down: the user is read from the database on every request (api.auth.security) and a
+lost stale marker is logged (README, "When a part is down", says what that costs).
+
 Without a shared cache (local memory, development) there is no user cache: the database is
 asked on every request, so a change made by another process is seen at once too.
 """
@@ -19,9 +22,9 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
 
-from apps.core.shared_cache import Entry, cache_is_shared, cache_store
+from apps.core.outages import cache_optional
+from apps.core.shared_cache import Entry, cache_is_shared, cache_store, cache_store_on_commit
 
 USER_TTL_SECONDS = 300
 STALE_SECONDS = 120
@@ -38,14 +41,15 @@ def user_from_cached(user_id: object, cached: Any) -> AbstractBaseUser | None:
         return cached if cached.is_active else None
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is not None and cached is None and cache_is_shared():
-        cache_store(Entry(user_cache_key(user_id), user, USER_TTL_SECONDS, only_new=True))
+        with cache_optional("user not cached"):
+            cache_store(Entry(user_cache_key(user_id), user, USER_TTL_SECONDS, only_new=True))
     return user
 
 
 def user_cache_invalidate(*, user_id: object) -> None:
     """Marks the cached user stale once the current transaction commits."""
     entry = Entry(user_cache_key(user_id), STALE, STALE_SECONDS)
-    transaction.on_commit(lambda: cache_store(entry))
+    cache_store_on_commit(entry, lost="cached user not marked stale")
 
 
 def user_changed(sender: type, instance: AbstractBaseUser, **kwargs: Any) -> None:

@@ -13,6 +13,8 @@ process. How:
   stores its answer under the old version, which nobody serves any more.
 - The cached value is the rendered bytes, so a cached answer is the uncached one byte for byte.
 - The version, the answer and the rate-limit counter are read in one round trip.
+- Redis down: the answer comes from the database, the `read` limit fails open (logged), an
+  invalidation is logged and lost (README, "When a part is down").
 Without a shared cache (no REDIS_URL) nothing is cached (see apps.core.shared_cache).
 """
 
@@ -25,13 +27,19 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from pydantic import BaseModel
 
-from apps.core.ratelimit import rate_limit_hit, rate_window, user_rate_key
+from apps.core.outages import cache_optional
+from apps.core.ratelimit import counting, rate_limit_hit, rate_window, user_rate_key
 from apps.core.renderers import json_response
-from apps.core.shared_cache import Entry, cache_is_shared, cache_round_trip, cache_store
+from apps.core.shared_cache import (
+    Entry,
+    cache_is_shared,
+    cache_round_trip,
+    cache_store,
+    cache_store_on_commit,
+)
 
 # Longer than any answer lives; if it expires, the next read starts a fresh version safely.
 VERSION_TIMEOUT_SECONDS = 7 * 24 * 3600
@@ -52,7 +60,7 @@ def _answer_key(user_id: object, view: View, params: dict[str, Any]) -> str:
 def account_reads_invalidate(*, user_id: object) -> None:
     """Makes every cached read of `user_id`'s accounts stale when the current write commits."""
     entry = Entry(_version_key(user_id), secrets.token_hex(8), VERSION_TIMEOUT_SECONDS)
-    transaction.on_commit(lambda: cache_store(entry))
+    cache_store_on_commit(entry, lost="cached reads not invalidated")
 
 
 def read_cache_ttl() -> int:
@@ -73,15 +81,19 @@ def cached_read(scope: str) -> Callable[[View], View]:
             user_id = request.auth.pk  # type: ignore[attr-defined]
             window = rate_window(scope=scope, key=user_rate_key(request))
             answer_key = _answer_key(user_id, view, params)
-            (version, cached), count = cache_round_trip(
-                [_version_key(user_id), answer_key], window.counter if window else None
-            )
+            version = cached = count = None
+            reached = False  # an unreachable cache: served from the database, nothing stored
+            with counting(scope):
+                (version, cached), count = cache_round_trip(
+                    [_version_key(user_id), answer_key], window.counter if window else None
+                )
+                reached = True
             if window is not None:
                 window.check(count)
             if version is not None and cached is not None and cached[0] == version:
                 return json_response(cached[1])
             response = view(request, **params)
-            if response.status_code == 200:
+            if reached and response.status_code == 200:
                 stored_under = version or secrets.token_hex(8)
                 entries = [Entry(answer_key, (stored_under, response.content), ttl)]
                 if version is None:  # the first read of this user, or the version expired
@@ -94,7 +106,8 @@ def cached_read(scope: str) -> Callable[[View], View]:
                             only_new=True,
                         ),
                     )
-                cache_store(*entries)
+                with cache_optional("answer not cached"):
+                    cache_store(*entries)
             return response
 
         return wrapper

@@ -19,10 +19,13 @@ from collections.abc import Iterator
 
 import pytest
 import redis
-from django.test import Client
+from django.conf import settings
+from django.test import Client, RequestFactory
 
 from api.accounts.tests.utils import assert_error
 from api.auth.tests.factories import PASSWORD, bearer_header
+from apps.core.outages import CACHE_OUTAGES
+from apps.core.ratelimit import rate_limit_hit
 from config.api import api
 from config.tests.owned_objects import ID_PARAMETER, example_body, owned_object
 
@@ -41,21 +44,7 @@ def _rate_limited(path: str) -> bool:
 OPERATIONS = sorted(
     (method.upper(), path) for path, methods in SCHEMA["paths"].items() for method in methods
 )
-# Blocked on apps/core/ratelimit.py (owned by issue #8): today a dead cache makes every
-# rate-limited route a 503. Remove the marker once the limits fail open (strict: an unexpected
-# pass fails the run, so it cannot be forgotten).
-NEEDS_FAIL_OPEN_LIMITS = pytest.mark.xfail(
-    strict=True, reason="ratelimit.py must fail open when the cache is down (issue #8)"
-)
-READS = [
-    pytest.param(
-        method,
-        path,
-        marks=NEEDS_FAIL_OPEN_LIMITS if _rate_limited(path) else (),
-    )
-    for method, path in OPERATIONS
-    if method == "GET" and path != "/api/health"
-]
+READS = [(method, path) for method, path in OPERATIONS if method == "GET" and path != "/api/health"]
 
 
 class ThrowawayRedis:
@@ -105,6 +94,9 @@ def throwaway_redis(settings) -> Iterator[ThrowawayRedis]:
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
+    # A real Redis is shared: the read cache and the cached JWT user are on, on both passes.
+    settings.CACHE_IS_SHARED = True
+    settings.READ_CACHE_TTL_SECONDS = 300
     yield server
     server.kill()
 
@@ -186,20 +178,29 @@ def test_reads_keep_working_uncached_while_redis_is_down(
     assert during.status_code == 200, during.content
     assert during.json() == before.json()
     if _rate_limited(path):
-        assert any("rate limit" in record.getMessage().lower() for record in caplog.records)
+        assert any("rate limit 'read'" in record.getMessage() for record in caplog.records)
 
 
-@NEEDS_FAIL_OPEN_LIMITS
 def test_sync_still_stores_the_profile_while_redis_is_down(
-    throwaway_redis, user, fake_tiktok
+    throwaway_redis, user, fake_tiktok, caplog, django_capture_on_commit_callbacks
 ) -> None:
+    """A rate-limited write passes (its limit fails open), and the invalidation of the cached
+    reads that runs after its commit is logged instead of turning the stored sync into a 503."""
     account_id = owned_object("account_id").create(user, fake_tiktok)
     client = Client(headers=bearer_header(user))
     throwaway_redis.kill()
 
-    response = client.post(f"/api/accounts/{account_id}/sync")
+    with caplog.at_level(logging.WARNING), django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/api/accounts/{account_id}/sync")
 
     assert response.status_code == 200, response.content
+    assert (
+        client.get(f"/api/accounts/{account_id}").json()["display_name"]
+        == (response.json()["display_name"])
+    )
+    messages = [record.getMessage() for record in caplog.records]
+    assert any("rate limit 'sync' not enforced" in message for message in messages)
+    assert any("cached reads not invalidated" in message for message in messages)
 
 
 def test_the_service_comes_back_with_redis_without_a_restart(throwaway_redis, auth_client) -> None:
@@ -222,3 +223,57 @@ def test_summary_is_computed_uncached_while_the_cache_is_down(throwaway_redis, u
     throwaway_redis.kill()
 
     assert account_summary(user=user)["total_followers"] == 7
+
+
+@pytest.mark.parametrize("scope", sorted(settings.RATE_LIMITS))
+def test_only_the_login_limits_fail_closed_while_redis_is_down(
+    throwaway_redis, caplog, scope: str
+) -> None:
+    throwaway_redis.kill()
+    request = RequestFactory().get("/")
+
+    with caplog.at_level(logging.WARNING):
+        if scope in ("login", "login_username"):
+            with pytest.raises(CACHE_OUTAGES):
+                rate_limit_hit(request, scope=scope, key="someone")
+        else:
+            rate_limit_hit(request, scope=scope, key="someone")
+
+    warned = [record.getMessage() for record in caplog.records]
+    assert any(f"rate limit {scope!r} not enforced" in message for message in warned) == (
+        scope not in ("login", "login_username")
+    )
+
+
+def _client_whose_user_is_cached(throwaway_redis: ThrowawayRedis, user) -> Client:
+    """A client whose user one request put in the user cache, then Redis killed."""
+    client = Client(headers=bearer_header(user))
+    assert client.get("/api/jobs").status_code == 200
+    throwaway_redis.kill()
+    return client
+
+
+def test_authentication_reads_the_user_from_the_database_while_redis_is_down(
+    throwaway_redis, user, caplog, django_assert_num_queries
+) -> None:
+    client = _client_whose_user_is_cached(throwaway_redis, user)
+
+    with caplog.at_level(logging.WARNING), django_assert_num_queries(2):  # the user, the jobs
+        response = client.get("/api/jobs")
+
+    assert response.status_code == 200, response.content
+    assert any("user read from the database" in r.getMessage() for r in caplog.records)
+
+
+def test_a_user_deactivated_while_redis_is_down_is_refused_at_once(
+    throwaway_redis, user, caplog, django_capture_on_commit_callbacks
+) -> None:
+    """The user cache cannot be marked stale, but nobody reads it while Redis is down."""
+    client = _client_whose_user_is_cached(throwaway_redis, user)
+
+    with caplog.at_level(logging.WARNING), django_capture_on_commit_callbacks(execute=True):
+        user.is_active = False
+        user.save()
+
+    assert client.get("/api/jobs").status_code == 401
+    assert any("cached user not marked stale" in r.getMessage() for r in caplog.records)
