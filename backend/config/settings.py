@@ -15,60 +15,15 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from apps.posts.schedule import beat_schedule
+from config.env import env_bool, env_float, env_int, env_list, env_rate, env_str
+
+# Celery's fixed CELERY_* settings (acks late, prefetch 1, JSON only...); the ones read from the
+# environment are below.
+from config.settings_celery import *  # noqa: F403
+from config.settings_celery import broker_transport_options
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent
 PROJECT_DIR = BACKEND_DIR.parent
-
-
-def env_str(name: str, default: str) -> str:
-    return os.environ.get(name, "").strip() or default
-
-
-def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in {"1", "true", "yes", "on"}:
-        return True
-    if raw in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name} must be true or false, got {raw!r}.")
-
-
-def env_int(name: str, default: int, *, minimum: int = 0) -> int:
-    raw = os.environ.get(name, "").strip()
-    try:
-        value = int(raw) if raw else default
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}.") from None
-    if value < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}.")
-    return value
-
-
-def env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    try:
-        value = float(raw) if raw else default
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}.") from None
-    if value <= 0:
-        raise ImproperlyConfigured(f"{name} must be positive, got {value}.")
-    return value
-
-
-def env_list(name: str, default: list[str]) -> list[str]:
-    raw = os.environ.get(name, "").strip()
-    return [item.strip() for item in raw.split(",") if item.strip()] if raw else default
-
-
-def env_rate(name: str, default: str) -> str:
-    """A rate as `N/s`, `N/m` or `N/h`: checked at start-up, not on the first request."""
-    value = env_str(name, default)
-    count, _, period = value.partition("/")
-    if not count.isdigit() or int(count) < 1 or period not in {"s", "m", "h"}:
-        raise ImproperlyConfigured(f"{name} must look like 10/m (N/s, N/m or N/h), got {value!r}.")
-    return value
 
 
 DEBUG = env_bool("DEBUG", True)
@@ -270,7 +225,7 @@ VIDEO_SYNC_MAX_PAGES = env_int("VIDEO_SYNC_MAX_PAGES", 10, minimum=1)
 POST_SCAN_INTERVAL_SECONDS = env_float("POST_SCAN_INTERVAL_SECONDS", 15.0)
 POST_STATUS_POLL_SECONDS = env_float("POST_STATUS_POLL_SECONDS", 5.0)
 
-# --- Background work (Celery; config/celery.py reads every CELERY_* name below) ---------------
+# --- Background work (Celery; config/celery.py reads every CELERY_* name) --------------------
 TIKTOK_REQUESTS_PER_MINUTE = env_int("TIKTOK_REQUESTS_PER_MINUTE", 500, minimum=1)
 TOKEN_REFRESH_INTERVAL_SECONDS = env_int("TOKEN_REFRESH_INTERVAL_SECONDS", 300, minimum=1)
 TOKEN_REFRESH_AHEAD_SECONDS = env_int("TOKEN_REFRESH_AHEAD_SECONDS", 1800, minimum=1)
@@ -279,47 +234,11 @@ SYNC_STALE_AFTER_SECONDS = env_int("SYNC_STALE_AFTER_SECONDS", 21600, minimum=1)
 # The scheduled sync also refreshes the videos of accounts that granted video.list.
 SCHEDULED_SYNC_VIDEOS = env_bool("SCHEDULED_SYNC_VIDEOS", True)
 HISTORY_RETENTION_DAYS = env_int("HISTORY_RETENTION_DAYS", 400, minimum=1)
-# Nothing configured: kombu's filesystem transport under DATA_DIR, a broker that needs no
-# server, so `make run` runs a real worker and beat offline.
+# Nothing configured: kombu's filesystem transport under DATA_DIR (no server, `make run`).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://localhost//")
-if CELERY_BROKER_URL.startswith("filesystem:"):
-    _queue_dir = DATA_DIR / "broker" / "queue"
-    _queue_dir.mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
-        "data_folder_in": str(_queue_dir),
-        "data_folder_out": str(_queue_dir),
-        "control_folder": str(DATA_DIR / "broker" / "control"),
-    }
-else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # Redis: every broker key carries the cache prefix, so two deployments (or test runs)
-        # on one Redis database never consume each other's tasks.
-        "global_keyprefix": f"{CACHE_KEY_PREFIX}:celery:",
-        # A message a killed worker took comes back after this long (tasks are idempotent).
-        "visibility_timeout": 900,
-        "socket_connect_timeout": 2,
-        "socket_timeout": 5,
-    }
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A request that enqueues fails fast (503) when the broker is down instead of hanging.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 2,
-    "interval_start": 0,
-    "interval_step": 0.2,
-    "interval_max": 0.5,
-}
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_SERIALIZER = "json"
-CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TIMEZONE = "UTC"
-CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-# In memory: every periodic job claims its period in the database, so a schedule file (which
-# two schedulers on one machine would share) adds nothing.
-CELERY_BEAT_SCHEDULER = "celery.beat:Scheduler"
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(
+    CELERY_BROKER_URL, data_dir=DATA_DIR, key_prefix=CACHE_KEY_PREFIX
+)
 CELERY_BEAT_SCHEDULE = {
     "refresh-tokens-ahead": {
         "task": "tiktok_accounts.refresh_tokens_ahead",
@@ -333,7 +252,6 @@ CELERY_BEAT_SCHEDULE = {
     "daily-retention": {"task": "jobs.daily_retention", "schedule": 86400.0},
     **beat_schedule(scan_seconds=POST_SCAN_INTERVAL_SECONDS, poll_seconds=POST_STATUS_POLL_SECONDS),
 }
-
 # --- Rate limits (per user; login per username + IP, and per username) -----------------------
 RATE_LIMITS = {
     "sync": env_rate("RATE_LIMIT_SYNC", "10/m"),

@@ -31,7 +31,7 @@ from apps.jobs.models import (
 )
 from apps.tiktok_accounts import background
 from apps.tiktok_accounts.models import TikTokAccount
-from apps.tiktok_accounts.services import SyncOutcome
+from apps.tiktok_accounts.services.sync import SyncOutcome
 from config.celery import app as celery_app
 
 logger = logging.getLogger(__name__)

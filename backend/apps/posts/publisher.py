@@ -41,7 +41,7 @@ from apps.tiktok_accounts.exceptions import (
     TikTokRateLimitError,
 )
 from apps.tiktok_accounts.fields import TokenUnreadableError
-from apps.tiktok_accounts.services import DEAD_GRANT_STATUSES
+from apps.tiktok_accounts.services.tokens import DEAD_GRANT_STATUSES
 
 logger = logging.getLogger(__name__)
 

@@ -1,10 +1,11 @@
 """Calls to TikTok on behalf of an account: scope checks and the account's token lifecycle.
 
 `call_with_token` gives every content call (video list, creator info, init, status fetch) the
-same token rules as a profile sync: refresh first when the token is about to expire (through
-the one-refresh-per-account lease), once more when TikTok rejects it, and a grant rejected
-right after a refresh is dead. It raises the client's own errors, so background callers can
-tell a refused call from an ambiguous one; `api_error` gives a request's answer.
+same token rules as a profile sync, from the same code (`services.tokens.call_with_fresh_token`):
+refresh first when the token is about to expire (through the one-refresh-per-account lease),
+once more when TikTok rejects it, and a grant rejected right after a refresh is dead. It raises
+the client's own errors, so background callers can tell a refused call from an ambiguous one;
+`api_error` gives a request's answer.
 """
 
 from __future__ import annotations
@@ -14,17 +15,10 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from apps.core.errors import ApplicationError, ReauthRequired, TikTokUpstreamError
-from apps.tiktok_accounts.exceptions import (
-    AccessTokenInvalidError,
-    PostingRefusedError,
-    ScopeNotAuthorizedError,
-)
-from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
-from apps.tiktok_accounts.services import (
-    DEAD_GRANT_STATUSES,
-    account_refresh_token,
-    tiktok_error_to_api,
-)
+from apps.tiktok_accounts.exceptions import PostingRefusedError, ScopeNotAuthorizedError
+from apps.tiktok_accounts.models import TikTokAccount
+from apps.tiktok_accounts.services.errors import tiktok_error_to_api
+from apps.tiktok_accounts.services.tokens import DEAD_GRANT_STATUSES, call_with_fresh_token
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -51,25 +45,8 @@ def require_scope(account: TikTokAccount, scope: str) -> None:
 def call_with_token(account: TikTokAccount, scope: str, call: Callable[[str], T]) -> T:
     """`call(access_token)` under the token rules above; raises TikTokError on failure."""
     require_scope(account, scope)
-    refreshed = False
     try:
-        if account.access_token_expiring():
-            account_refresh_token(account=account)
-            refreshed = True
-        try:
-            return call(account.access_token)
-        except AccessTokenInvalidError:
-            if refreshed:
-                raise
-            account_refresh_token(account=account)
-            return call(account.access_token)
-    except AccessTokenInvalidError:
-        # Rejected right after a successful refresh: the grant itself is dead.
-        account.status = AccountStatus.TOKEN_EXPIRED
-        TikTokAccount.all_objects.filter(pk=account.pk, token_version=account.token_version).update(
-            status=account.status
-        )
-        raise
+        return call_with_fresh_token(account, call)
     except ScopeNotAuthorizedError:
         # The user withdrew this permission at TikTok: later calls answer 409 without calling.
         account.scopes = [name for name in account.scopes if name != scope]

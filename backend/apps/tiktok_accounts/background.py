@@ -1,8 +1,8 @@
 """Work on many accounts at once, for background jobs: refresh ahead of expiry, scheduled sync,
 and the parallel sync that sync-all jobs use.
 
-Built from the single-sync pieces of services.py (`_profile_fetch_in_worker`,
-`_outcomes_store`, `account_refresh_token`), so a background sync is exactly a user's sync:
+Built from the single-sync pieces of services/ (`profile_fetch_in_worker`,
+`outcomes_store`, `account_refresh_token`), so a background sync is exactly a user's sync:
 same status rules, same audit entry (actor "system"). Worker threads do HTTP (and the refresh
 lease's short UPDATEs); the calling thread writes every outcome in one transaction.
 """
@@ -34,13 +34,13 @@ from apps.tiktok_accounts.exceptions import (
 from apps.tiktok_accounts.fields import TokenUnreadableError
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.tiktok_accounts.selectors import summary_invalidate
-from apps.tiktok_accounts.services import (
+from apps.tiktok_accounts.services.errors import tiktok_error_to_api
+from apps.tiktok_accounts.services.sync import (
     SyncOutcome,
-    _outcomes_store,
-    _profile_fetch_in_worker,
-    account_refresh_token,
-    tiktok_error_to_api,
+    outcomes_store,
+    profile_fetch_in_worker,
 )
+from apps.tiktok_accounts.services.tokens import account_refresh_token
 from apps.videos.services import SCOPE as VIDEO_SCOPE
 from apps.videos.services import account_videos_sync
 
@@ -99,7 +99,7 @@ def accounts_fetch(
     Accounts TikTok rate limited are set aside for a retry, unless this is the `final` attempt.
     """
     batch = SyncBatch(stored=[], rate_limited=[])
-    for outcome in parallel_map(_profile_fetch_in_worker, accounts, heartbeat=heartbeat):
+    for outcome in parallel_map(profile_fetch_in_worker, accounts, heartbeat=heartbeat):
         if isinstance(outcome.error, TikTokRateLimited) and not final:
             batch.rate_limited.append(outcome.account)
             batch.retry_after = max(batch.retry_after, outcome.error.retry_after or 1)
@@ -114,7 +114,7 @@ def sync_batch_store(batch: SyncBatch, *, extra: dict[str, Any]) -> None:
     for outcome in batch.stored:
         by_user[outcome.account.user_id].append(outcome)
     for user_id, outcomes in by_user.items():
-        _outcomes_store(user_id=user_id, outcomes=outcomes, meta=SYSTEM, batch=False, extra=extra)
+        outcomes_store(user_id=user_id, outcomes=outcomes, meta=SYSTEM, batch=False, extra=extra)
 
 
 # --- Scheduled sync -------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ READ_CACHE_TTL_SECONDS, but never once a write to that user's accounts has commi
 process. How:
 - Each user has a reads version in the cache, a random token; `account_reads_invalidate`
   replaces it when the writing transaction commits. It is THE invalidation: every write to a
-  user's accounts calls it (services' `_account_store` and `_outcomes_store` do), and so must
+  user's accounts calls it (services' `account_store` and `outcomes_store` do), and so must
   any new write path (jobs, webhooks, videos). `selectors.summary_invalidate` is the same
   function under its older name.
 - A cached answer is stored with the version read before the database was: it is served only

@@ -24,8 +24,8 @@ from api.accounts.tests.utils import (
 )
 from api.auth.tests.factories import bearer_header
 from apps.audit.models import AuditLog
-from apps.tiktok_accounts import services
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
+from apps.tiktok_accounts.services import connect
 
 pytestmark = pytest.mark.django_db
 
@@ -249,10 +249,10 @@ def test_connect_expired_state_is_invalid_state(
     auth_client, user, fake_tiktok, person, monkeypatch
 ) -> None:
     state = _start(auth_client)
-    later = time.time() + services.OAUTH_STATE_TTL_SECONDS + 1
+    later = time.time() + connect.OAUTH_STATE_TTL_SECONDS + 1
     # Only the service's clock moves on: the fake's code stays valid.
     clock = SimpleNamespace(time=lambda: later, monotonic=time.monotonic, sleep=time.sleep)
-    monkeypatch.setattr(services, "time", clock)
+    monkeypatch.setattr(connect, "time", clock)
 
     response = _complete(auth_client, fake_tiktok.issue_code(person.open_id), state)
 

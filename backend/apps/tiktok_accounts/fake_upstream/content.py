@@ -5,7 +5,8 @@ direct-post, -query-creator-info, -get-video-status, webhooks-events): scopes ar
 each access token has TikTok's per-minute limits (video list 600, creator info 20, init 6,
 status fetch 30), a publish advances over status polls from PROCESSING_DOWNLOAD to
 PUBLISH_COMPLETE, or to FAILED while the failure switch is set. Handlers answer
-`(HTTP status, JSON payload)`; server.py owns the HTTP, the counting and the generic faults.
+`(HTTP status, JSON payload)`; transport.py owns the HTTP, api.py the counting and the generic
+faults.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from apps.tiktok_accounts.fake_upstream.server import FakeTikTok, Identity
+    from apps.tiktok_accounts.fake_upstream.identities import Identity
+    from apps.tiktok_accounts.fake_upstream.server import FakeTikTok
 
 ROUTES = {
     ("POST", "/v2/video/list/"): "video_list",

@@ -21,6 +21,7 @@ from apps.tiktok_accounts import services
 from apps.tiktok_accounts.fields import TokenUnreadableError, UndecryptableToken
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.tiktok_accounts.selectors import account_list_page
+from apps.tiktok_accounts.services import connect as connect_service
 
 META = RequestMeta(ip_address="127.0.0.1", user_agent="pytest")
 
@@ -87,7 +88,7 @@ def test_state_is_single_use_and_bound_to_its_user(fake_tiktok):
 def test_expired_state_is_refused(fake_tiktok, monkeypatch):
     user = UserFactory()
     _, state = services.account_connect_start(user=user)
-    monkeypatch.setattr(services.time, "time", lambda: 10**12)
+    monkeypatch.setattr(connect_service.time, "time", lambda: 10**12)
     with pytest.raises(InvalidState):
         services.account_connect_complete(
             user=user,

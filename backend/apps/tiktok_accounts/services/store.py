@@ -1,0 +1,34 @@
+"""Saving one account's change together with its audit entry (connect, delete, restore)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apps.audit.models import AuditAction
+from apps.audit.services import AuditEntry, RequestMeta, audit_record
+from apps.tiktok_accounts.models import TikTokAccount
+from apps.tiktok_accounts.selectors import summary_invalidate
+
+
+def account_store(
+    *,
+    account: TikTokAccount,
+    action: AuditAction,
+    meta: RequestMeta,
+    fields: list[str] | None = None,
+    changes: dict[str, Any] | None = None,
+    metadata: dict[str, Any],
+) -> None:
+    """Saves one account's change with its audit entry; the summary follows on commit."""
+    account.save(update_fields=fields)
+    audit_record(
+        AuditEntry(
+            user_id=account.user_id,
+            action=action,
+            resource_id=account.id,
+            meta=meta,
+            changes=changes or {},
+            metadata=metadata,
+        )
+    )
+    summary_invalidate(user_id=account.user_id)
