@@ -15,16 +15,15 @@ syncer_ids, one id a line. Runs with the environment the server gets.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 
+import requests  # noqa: E402
 from bench_history import seed as seed_history  # noqa: E402  (sets Django up)
 from bench_videos import seed as seed_videos  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
@@ -38,10 +37,9 @@ from apps.tiktok_accounts.models import TikTokAccount  # noqa: E402
 
 
 def fake_control(fake_url: str, action: str, args: dict | None = None) -> dict:
-    body = json.dumps(args or {}).encode()
-    request = urllib.request.Request(f"{fake_url}/_fake/{action}", data=body, method="POST")
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.load(response)
+    response = requests.post(f"{fake_url}/_fake/{action}", json=args or {}, timeout=10)
+    response.raise_for_status()
+    return response.json()
 
 
 def main() -> None:
