@@ -110,8 +110,10 @@ worker_rss() {  # "pid:rss_kb" of each gunicorn worker
     ps -o pid=,rss= --ppid "$GUNICORN_PID" | awk '{printf "%s:%s ", $1, $2}'
 }
 
-echo "warm-up: 3 s at $((CONNECTIONS / 4 > 7 ? CONNECTIONS / 4 : 7)) connections" >&2
-run_wrk 3 "$((CONNECTIONS / 4 > 7 ? CONNECTIONS / 4 : 7))" "$LOG_DIR/warmup"
+# The warm-up runs every thread through every route (imports, connections, first allocations),
+# so that "RSS before" is the steady state and the growth check measures leaks, not start-up.
+echo "warm-up: 5 s at $CONNECTIONS connections" >&2
+run_wrk 5 "$CONNECTIONS" "$LOG_DIR/warmup" || true
 RSS_BEFORE="$(worker_rss)"
 curl -sf -X POST "$FAKE_URL/_fake/reset" >/dev/null  # counts from zero (keeps the tokens)
 curl -sf -X POST -d "{\"seconds\": $(awk "BEGIN {print $LATENCY_MS / 1000}")}" "$FAKE_URL/_fake/latency" >/dev/null
