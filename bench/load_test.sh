@@ -99,6 +99,7 @@ run_wrk() {  # run_wrk SECONDS CONNECTIONS OUT_DIR: every route class at once
             -- "$route" "$(cat "$DATA/$who.token")" "$DATA/${who}_ids" \
             >"$out/$route.out" 2>"$out/$route.err" &
         wrk_pids+=($!)
+        PIDS+=($!)  # for the trap: gunicorn's graceful stop would wait on their connections
     done
     local failed=0
     for pid in "${wrk_pids[@]}"; do
