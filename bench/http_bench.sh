@@ -35,7 +35,8 @@ BASELINE_DB="${BENCH_ID}_baseline"
 LOG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/tta-bench.XXXXXX")"
 PIDS=()
 
-psql_admin() { PGOPTIONS='-c client_min_messages=warning' psql "$PG_URL/postgres" -w -qAt -v ON_ERROR_STOP=1 "$@"; }
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 cleanup() {
     set +e
@@ -54,32 +55,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
-wait_up() {  # wait_up NAME PID URL
-    for _ in $(seq 1 240); do
-        if ! kill -0 "$2" 2>/dev/null; then
-            echo "error: $1 exited; its log:" >&2
-            cat "$LOG_DIR/$1.log" >&2
-            return 1
-        fi
-        curl -s -o /dev/null --max-time 2 "$3" && return 0
-        sleep 0.5
-    done
-    echo "error: $1 did not answer on $3 within 120 s" >&2
-    return 1
-}
-
 psql_admin -c "CREATE DATABASE \"$SERVICE_DB\""
 psql_admin -c "CREATE DATABASE \"$BASELINE_DB\""
 
 # --- the service: production settings ----------------------------------------------------------
-secret() { "$PY" -c 'import secrets; print(secrets.token_urlsafe(50))'; }
-export DEBUG=false SECRET_KEY="$(secret)" JWT_SIGNING_KEY="$(secret)"
-FIELD_ENCRYPTION_KEY="$("$PY" -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')"
-export FIELD_ENCRYPTION_KEY TIKTOK_CLIENT_KEY="bench-$BENCH_ID" TIKTOK_CLIENT_SECRET="bench-secret-$BENCH_ID"
-export DATABASE_URL="$PG_URL/$SERVICE_DB" REDIS_URL="$BENCH_REDIS_URL" CACHE_KEY_PREFIX="$BENCH_ID"
-export ALLOWED_HOSTS=127.0.0.1 LOG_FORMAT=json SECURE_SSL_REDIRECT=false
+export_production_env "$SERVICE_DB" "$BENCH_REDIS_URL" "$BENCH_ID"
 # The contract's 120 reads a minute would answer 429 after a second: the limit is still checked
 # (its Redis round trip is part of every request), it is only set out of reach.
 export RATE_LIMIT_READ=100000000/m
