@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from apps.audit.models import AuditAction
@@ -98,6 +98,11 @@ def profile_fetch_in_worker(account: TikTokAccount) -> SyncOutcome:
         connection.close()
 
 
+def _unless_revoked(revoked: Any, otherwise: Any) -> Case:
+    """`revoked` where the row is revoked when the UPDATE runs, else `otherwise`."""
+    return Case(When(status=AccountStatus.REVOKED, then=revoked), default=otherwise)
+
+
 def outcomes_store(
     *,
     user_id: int,
@@ -112,7 +117,8 @@ def outcomes_store(
     """
     now = timezone.now()
     accounts, entries = [], []
-    for outcome in outcomes:
+    outcomes_list = list(outcomes)
+    for outcome in outcomes_list:
         account = outcome.account
         metadata = {"token_refreshed": outcome.token_refreshed, **(extra or {})}
         # The contract: a sync's `changes` is always this shape, empty when nothing changed.
@@ -121,10 +127,11 @@ def outcomes_store(
             metadata["batch"] = True
         if outcome.profile is not None:
             changes = account.set_profile(outcome.profile.model_dump())
+            # A revocation that landed while TikTok answered (the webhook) is kept.
             account.status, account.last_synced_at, account.last_sync_error = (
-                AccountStatus.ACTIVE,
+                _unless_revoked(F("status"), Value(AccountStatus.ACTIVE)),
                 now,
-                None,
+                _unless_revoked(F("last_sync_error"), Value(None)),
             )
             metadata["outcome"] = "succeeded"
         else:
@@ -145,11 +152,14 @@ def outcomes_store(
                 metadata=metadata,
             )
         )
+    succeeded = [o.account for o in outcomes_list if o.profile is not None]
     with transaction.atomic():
         TikTokAccount.all_objects.bulk_update(accounts, SYNC_WRITE_FIELDS)
         audit_record(*entries)
-        history_record(accounts=[a for a in accounts if a.last_sync_error is None], at=now)
+        history_record(accounts=succeeded, at=now)
         summary_invalidate(user_id=user_id)
+    for account in succeeded:  # what the caller renders: the sync's own result
+        account.status, account.last_sync_error = AccountStatus.ACTIVE, None
 
 
 def account_sync(*, account: TikTokAccount, meta: RequestMeta) -> TikTokAccount:
