@@ -38,21 +38,7 @@ PIDS=()
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
 
-cleanup() {
-    set +e
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null
-    done
-    for pid in "${PIDS[@]}"; do
-        wait "$pid" 2>/dev/null
-    done
-    psql_admin -c "DROP DATABASE IF EXISTS \"$SERVICE_DB\" WITH (FORCE)" >/dev/null
-    psql_admin -c "DROP DATABASE IF EXISTS \"$BASELINE_DB\" WITH (FORCE)" >/dev/null
-    redis-cli -u "$BENCH_REDIS_URL" --scan --pattern "$BENCH_ID*" \
-        | xargs -r redis-cli -u "$BENCH_REDIS_URL" DEL >/dev/null
-    rm -rf "$LOG_DIR"
-}
-trap cleanup EXIT
+trap 'stop_and_drop "$BENCH_REDIS_URL" "$SERVICE_DB" "$BASELINE_DB"' EXIT
 trap 'exit 130' INT TERM
 
 psql_admin -c "CREATE DATABASE \"$SERVICE_DB\""

@@ -30,3 +30,23 @@ export_production_env() {
     export DATABASE_URL="$PG_URL/$1" REDIS_URL="$2" CACHE_KEY_PREFIX="$3"
     export ALLOWED_HOSTS=127.0.0.1 LOG_FORMAT=json SECURE_SSL_REDIRECT=false
 }
+
+# stop_and_drop REDIS_URL DATABASE...: the EXIT trap of a benchmark. Stops every process in
+# PIDS, drops the databases, deletes the Redis keys under BENCH_ID and removes LOG_DIR.
+stop_and_drop() {
+    set +e
+    local redis_url="$1" pid db
+    shift
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null
+    done
+    for pid in "${PIDS[@]}"; do
+        wait "$pid" 2>/dev/null
+    done
+    for db in "$@"; do
+        psql_admin -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
+    done
+    redis-cli -u "$redis_url" --scan --pattern "$BENCH_ID*" \
+        | xargs -r redis-cli -u "$redis_url" DEL >/dev/null
+    rm -rf "$LOG_DIR"
+}

@@ -37,20 +37,7 @@ PIDS=()
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
 
-cleanup() {
-    set +e
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null
-    done
-    for pid in "${PIDS[@]}"; do
-        wait "$pid" 2>/dev/null
-    done
-    psql_admin -c "DROP DATABASE IF EXISTS \"$BENCH_ID\" WITH (FORCE)" >/dev/null
-    redis-cli -u "$LOAD_REDIS_URL" --scan --pattern "$BENCH_ID*" \
-        | xargs -r redis-cli -u "$LOAD_REDIS_URL" DEL >/dev/null
-    rm -rf "$LOG_DIR"
-}
-trap cleanup EXIT
+trap 'stop_and_drop "$LOAD_REDIS_URL" "$BENCH_ID"' EXIT
 trap 'exit 130' INT TERM
 # The whole run is bounded: seeding, warm-up and the run itself.
 ( sleep "${BENCH_TIMEOUT:-600}" && echo "error: load test over ${BENCH_TIMEOUT:-600} s" >&2 && kill -TERM $$ ) &
