@@ -24,7 +24,7 @@ from api.accounts.schemas import (
 )
 from api.jobs.schemas import JobOut
 from apps.audit.services import RequestMeta
-from apps.core.errors import ErrorOut, ValidationErrorOut
+from apps.core.errors import READ_ERRORS, TIKTOK_ERRORS, ErrorOut, ValidationErrorOut
 from apps.core.ratelimit import user_rate_limit
 from apps.core.renderers import json_response
 from apps.jobs import services as job_services
@@ -33,8 +33,7 @@ from apps.tiktok_accounts.read_cache import cached_read
 
 router = Router(tags=["accounts"])
 
-READ = {401: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut}
-TIKTOK = {409: ErrorOut, 502: ErrorOut, 504: ErrorOut}
+READ, TIKTOK = READ_ERRORS, TIKTOK_ERRORS
 BODY = {413: ErrorOut}  # answered by the middleware before the route runs
 
 

@@ -7,13 +7,13 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from api.jobs.schemas import JobListQuery, JobOut, JobPageOut
-from apps.core.errors import ErrorOut, ValidationErrorOut
+from apps.core.errors import READ_ERRORS, ErrorOut
 from apps.core.ratelimit import user_rate_limit
 from apps.jobs import selectors
 
 router = Router(tags=["jobs"])
 
-READ = {401: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut}
+READ = READ_ERRORS
 
 
 @router.get("", response={200: JobPageOut, **READ}, summary="List my jobs, newest first")

@@ -9,7 +9,7 @@ from ninja import Header, Query, Router, Status
 
 from api.posts.schemas import CreatorInfoOut, PostIn, PostListQuery, PostOut, PostPageOut
 from apps.audit.services import RequestMeta
-from apps.core.errors import ErrorOut, ValidationErrorOut
+from apps.core.errors import READ_ERRORS, TIKTOK_ERRORS, ErrorOut, ValidationErrorOut
 from apps.core.ratelimit import user_rate_limit
 from apps.posts import selectors, services
 from apps.tiktok_accounts.selectors import account_get
@@ -17,8 +17,8 @@ from apps.tiktok_accounts.selectors import account_get
 account_router = Router(tags=["posts"])
 router = Router(tags=["posts"])
 
-READ = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut}
-TIKTOK = {409: ErrorOut, 500: ErrorOut, 502: ErrorOut, 504: ErrorOut}
+READ = {**READ_ERRORS, 404: ErrorOut}
+TIKTOK = {**TIKTOK_ERRORS, 500: ErrorOut}
 
 
 @account_router.get(
@@ -57,7 +57,7 @@ def post_create(
 
 @router.get(
     "",
-    response={200: PostPageOut, 401: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut},
+    response={200: PostPageOut, **READ_ERRORS},
     summary="List my posts, newest first",
 )
 @user_rate_limit("read")

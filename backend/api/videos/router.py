@@ -8,15 +8,15 @@ from ninja import Query, Router
 
 from api.videos.schemas import VideoListQuery, VideoPageOut, VideoSyncOut
 from apps.audit.services import RequestMeta
-from apps.core.errors import ErrorOut, ValidationErrorOut
+from apps.core.errors import READ_ERRORS, TIKTOK_ERRORS, ErrorOut
 from apps.core.ratelimit import user_rate_limit
 from apps.tiktok_accounts.selectors import account_get
 from apps.videos import selectors, services
 
 router = Router(tags=["videos"])
 
-READ = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut}
-TIKTOK = {409: ErrorOut, 500: ErrorOut, 502: ErrorOut, 504: ErrorOut}
+READ = {**READ_ERRORS, 404: ErrorOut}
+TIKTOK = {**TIKTOK_ERRORS, 500: ErrorOut}
 
 
 @router.post(

@@ -22,6 +22,11 @@ class ValidationErrorOut(ErrorOut):
     errors: list[ValidationErrorItem] | None = None
 
 
+# The answers many routes share, spread into their `response=` maps.
+READ_ERRORS: dict[int, type[ErrorOut]] = {401: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut}
+TIKTOK_ERRORS: dict[int, type[ErrorOut]] = {409: ErrorOut, 502: ErrorOut, 504: ErrorOut}
+
+
 class ApplicationError(Exception):
     """Base of every error the API answers on purpose; the API maps it once, in config/api.py."""
 
