@@ -12,7 +12,7 @@ from typing import Any
 
 from api.accounts.schemas import SummaryOut
 from apps.core.renderers import json_dumps, timestamp
-from apps.tiktok_accounts.selectors import AccountPage
+from apps.tiktok_accounts.list_page import AccountPage
 
 
 def _item(row: dict[str, Any]) -> dict[str, Any]:

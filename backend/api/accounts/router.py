@@ -29,6 +29,7 @@ from apps.core.ratelimit import user_rate_limit
 from apps.core.renderers import json_response
 from apps.jobs import services as job_services
 from apps.tiktok_accounts import selectors, services
+from apps.tiktok_accounts.list_page import account_list_page
 from apps.tiktok_accounts.read_cache import cached_read
 
 router = Router(tags=["accounts"])
@@ -40,7 +41,7 @@ BODY = {413: ErrorOut}  # answered by the middleware before the route runs
 @router.get("", response={200: AccountPageOut, **READ}, summary="List my TikTok accounts")
 @cached_read("read")
 def account_list(request: HttpRequest, query: Query[AccountListQuery]) -> Any:
-    page = selectors.account_list_page(user=request.auth, **query.dict())
+    page = account_list_page(user=request.auth, **query.dict())
     return json_response(account_page_json(page))
 
 

@@ -28,12 +28,14 @@ M = TypeVar("M", bound=Model)
 _SIGNER = signing.Signer(salt=_SALT)
 
 
-def _scope(*, user_id: object, listing: str, filters: dict[str, object]) -> str:
+def cursor_scope(*, user_id: object, listing: str, filters: dict[str, object]) -> str:
+    """What a cursor is bound to: any other user, listing or filters makes it INVALID_CURSOR."""
     raw = json.dumps([str(user_id), listing, filters], sort_keys=True, default=str)
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
-def _decode(cursor: str, scope: str) -> tuple[datetime | int, uuid.UUID]:
+def cursor_position(cursor: str, scope: str) -> tuple[datetime | int, uuid.UUID]:
+    """The `(key value, id)` after which the next page starts; INVALID_CURSOR if not ours."""
     try:
         payload: dict[str, Any] = _SIGNER.unsign_object(cursor)
         value = datetime.fromisoformat(payload["t"]) if "t" in payload else int(payload["v"])
@@ -43,6 +45,12 @@ def _decode(cursor: str, scope: str) -> tuple[datetime | int, uuid.UUID]:
     if payload.get("s") != scope:
         raise InvalidCursor
     return position
+
+
+def cursor_after(value: datetime | int, last_id: uuid.UUID, scope: str) -> str:
+    """The cursor of the page that starts after the row `(value, last_id)`."""
+    position = {"t": value.isoformat()} if isinstance(value, datetime) else {"v": int(value)}
+    return _SIGNER.sign_object({**position, "i": last_id.hex, "s": scope}, compress=True)
 
 
 def keyset_page(
@@ -56,9 +64,9 @@ def keyset_page(
     key: str = "created_at",
 ) -> tuple[list[Any], str | None]:
     """One page and the cursor of the next (None on the last page), in one query."""
-    scope = _scope(user_id=user_id, listing=listing, filters=filters)
+    scope = cursor_scope(user_id=user_id, listing=listing, filters=filters)
     if cursor:
-        value, last_id = _decode(cursor, scope)
+        value, last_id = cursor_position(cursor, scope)
         queryset = queryset.filter(
             Q(**{f"{key}__lt": value}) | Q(**{key: value, "id__lt": last_id})
         )
@@ -71,6 +79,4 @@ def keyset_page(
     value, last_id = (
         (last[key], last["id"]) if isinstance(last, dict) else (getattr(last, key), last.pk)
     )
-    position = {"t": value.isoformat()} if isinstance(value, datetime) else {"v": int(value)}
-    payload = {**position, "i": last_id.hex, "s": scope}
-    return items, _SIGNER.sign_object(payload, compress=True)
+    return items, cursor_after(value, last_id, scope)

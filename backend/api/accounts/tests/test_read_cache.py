@@ -18,8 +18,8 @@ from api.accounts.schemas import AccountPageOut
 from apps.audit.services import RequestMeta
 from apps.core.renderers import json_dumps
 from apps.tiktok_accounts import services
+from apps.tiktok_accounts.list_page import account_list_page
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
-from apps.tiktok_accounts.selectors import account_list_page
 from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
 
 pytestmark = pytest.mark.usefixtures("shared_cache")

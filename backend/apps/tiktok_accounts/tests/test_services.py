@@ -19,8 +19,8 @@ from apps.audit.services import RequestMeta
 from apps.core.errors import ApplicationError, InvalidState, ReauthRequired, ScopesDenied
 from apps.tiktok_accounts import services
 from apps.tiktok_accounts.fields import TokenUnreadableError, UndecryptableToken
+from apps.tiktok_accounts.list_page import account_list_page
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
-from apps.tiktok_accounts.selectors import account_list_page
 from apps.tiktok_accounts.services import connect as connect_service
 
 META = RequestMeta(ip_address="127.0.0.1", user_agent="pytest")

@@ -1,0 +1,171 @@
+"""The account list page in two hand-written SQL statements: the API's hottest read.
+
+Built with the ORM, this page cost more Python than database: `filter()`, `count()` and
+`values()` re-compile the same two statements on every request (about 1.3 ms of a 3 ms page on
+the benchmark's 10,000 accounts, bench/http_bench.sh). Here the statements are assembled from
+a few fixed fragments and the model's own metadata, and the parameters and results go through
+the same field conversions the ORM applies (`get_db_prep_value`, the backend's and field's
+converters), so the rows are what `values()` gives, on PostgreSQL and SQLite alike.
+
+What stays the ORM's: the live-rows rule (`is_deleted`), the LIKE operator and escaping of
+`contains` (`connection.operators`, `prep_for_like_query`), the column and table names.
+The keyset position is a row comparison, `(created_at, id) < (%s, %s)`, which PostgreSQL
+answers from the `(user, -created_at, -id)` partial index however deep the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
+
+from apps.core.cursor import cursor_after, cursor_position, cursor_scope
+from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
+
+# Everything a list item shows, in AccountOut's order; the encrypted tokens are never loaded.
+LIST_FIELDS = (
+    "id",
+    "open_id",
+    "username",
+    "display_name",
+    "avatar_url",
+    "is_verified",
+    "follower_count",
+    "following_count",
+    "likes_count",
+    "video_count",
+    "status",
+    "last_synced_at",
+    "created_at",
+)
+
+
+@dataclass(frozen=True)
+class AccountPage:
+    items: list[dict[str, Any]]  # LIST_FIELDS of each row, in that order
+    total: int
+    next_cursor: str | None
+
+    @property
+    def has_more(self) -> bool:
+        return self.next_cursor is not None
+
+
+@dataclass(frozen=True)
+class _Sql:
+    """The statements' fragments for one database backend (quoting and operators differ)."""
+
+    live: str  # FROM the table WHERE the user's live rows
+    status: str
+    search: str
+    keyset: str
+    select: str
+    order: str
+
+
+@cache
+def _sql(vendor: str) -> _Sql:
+    del vendor  # only the cache key
+    meta, quote = TikTokAccount._meta, connection.ops.quote_name
+    col = {field.name: quote(field.column) for field in meta.concrete_fields}
+    return _Sql(
+        live=f"FROM {quote(meta.db_table)} WHERE {col['user']} = %s AND NOT {col['is_deleted']}",
+        status=f" AND {col['status']} = %s",
+        search=f" AND {col['search_text']} {connection.operators['contains']}",
+        keyset=f" AND ({col['created_at']}, {col['id']}) < (%s, %s)",
+        select=", ".join(col[name] for name in LIST_FIELDS),
+        order=f"{col['created_at']} DESC, {col['id']} DESC",
+    )
+
+
+@cache
+def _converters(vendor: str) -> tuple[tuple[int, tuple[Any, ...], Any], ...]:
+    """Per column, what the ORM applies to a fetched value (nothing on PostgreSQL)."""
+    del vendor  # only the cache key
+    found = []
+    for index, name in enumerate(LIST_FIELDS):
+        field = TikTokAccount._meta.get_field(name)
+        col = field.get_col(TikTokAccount._meta.db_table)
+        functions = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+        if functions:
+            found.append((index, tuple(functions), col))
+    return tuple(found)
+
+
+def _prep(name: str, value: Any) -> Any:
+    return TikTokAccount._meta.get_field(name).get_db_prep_value(value, connection)
+
+
+def _fast_timestamps(cursor: Any) -> None:
+    """psycopg's own (C) timestamptz loader on this cursor instead of Django's Python one.
+
+    Django wraps the loader only to stamp the connection's time zone on each value; the
+    session's TimeZone is that same zone (Django sets it on connect), so the values are equal.
+    Two timestamps a row, 42 a page: this saves about 0.2 ms a page.
+    """
+    from psycopg import adapters, postgres  # only on PostgreSQL
+    from psycopg.pq import Format
+
+    oid = postgres.types["timestamptz"].oid
+    cursor.adapters.register_loader(oid, adapters.get_loader(oid, Format.TEXT))
+
+
+def _rows(sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    """The rows as `values(*LIST_FIELDS)` gives them."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            _fast_timestamps(cursor.cursor)
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    converters = _converters(connection.vendor)
+    if not converters:
+        return [dict(zip(LIST_FIELDS, row, strict=True)) for row in fetched]
+    items = []
+    for row in fetched:
+        values = list(row)
+        for index, functions, col in converters:
+            for function in functions:
+                values[index] = function(values[index], col, connection)
+        items.append(dict(zip(LIST_FIELDS, values, strict=True)))
+    return items
+
+
+def account_list_page(
+    *,
+    user: AbstractBaseUser,
+    limit: int,
+    cursor: str | None = None,
+    search: str | None = None,
+    status: AccountStatus | None = None,
+) -> AccountPage:
+    """Newest first, keyset-paginated; `total` ignores the cursor. Two statements, any limit."""
+    sql = _sql(connection.vendor)
+    where, params = sql.live, [user.pk]
+    if status:
+        where += sql.status
+        params.append(str(status))
+    if search:
+        # `search_text__contains=search.casefold()`, with the backend's own LIKE and escaping.
+        where += sql.search
+        params.append(f"%{connection.ops.prep_for_like_query(search.casefold())}%")
+    with connection.cursor() as db_cursor:
+        db_cursor.execute(f"SELECT COUNT(*) {where}", params)
+        total = db_cursor.fetchone()[0]
+    scope = cursor_scope(
+        user_id=user.pk,
+        listing="accounts",
+        filters={"search": search or "", "status": status or ""},
+    )
+    if cursor:
+        value, last_id = cursor_position(cursor, scope)
+        where += sql.keyset
+        params += [_prep("created_at", value), _prep("id", last_id)]
+    rows = _rows(f"SELECT {sql.select} {where} ORDER BY {sql.order} LIMIT %s", [*params, limit + 1])
+    if len(rows) <= limit:
+        return AccountPage(items=rows, total=total, next_cursor=None)
+    last = rows[limit - 1]
+    next_cursor = cursor_after(last["created_at"], last["id"], scope)
+    return AccountPage(items=rows[:limit], total=total, next_cursor=next_cursor)
