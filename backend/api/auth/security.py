@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import time
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest
 from ninja.security import HttpBearer
@@ -14,6 +17,25 @@ from apps.core.shared_cache import cache_is_shared, cache_round_trip
 from apps.core.user_cache import STALE, user_cache_key, user_from_cached
 
 
+@functools.lru_cache(maxsize=4096)
+def _access_claims(token: str) -> tuple[object, float] | None:
+    """(user id, expiry) of a valid access token, or None; verified once per process.
+
+    Decoding a JWT through simplejwt costs about 0.15 ms, a tenth of a cached read. The same
+    bytes always verify the same way (the signing key is fixed for a process' life) and access
+    tokens cannot be revoked before they expire, so only the expiry is checked again on each use.
+    Refused tokens are kept too (as None): a client retrying a bad token costs nothing either.
+    """
+    try:
+        access = AccessToken(token)  # checks signature, expiry and token_type == "access"
+    except TokenError:
+        return None
+    user_id = access.get(api_settings.USER_ID_CLAIM)
+    if user_id is None:
+        return None
+    return user_id, access["exp"] + access.get_token_backend().get_leeway().total_seconds()
+
+
 class JWTAuth(HttpBearer):
     """Accepts only unexpired access tokens (never refresh tokens) of active users.
 
@@ -22,13 +44,10 @@ class JWTAuth(HttpBearer):
     """
 
     def authenticate(self, request: HttpRequest, token: str) -> AbstractBaseUser | None:
-        try:
-            access = AccessToken(token)  # checks signature, expiry and token_type == "access"
-        except TokenError:
+        claims = _access_claims(token)
+        if claims is None or claims[1] <= time.time():
             return None
-        user_id = access.get(api_settings.USER_ID_CLAIM)
-        if user_id is None:
-            return None
+        user_id = claims[0]
         cached: object = None
         if cache_is_shared():
             cached = STALE  # stays so if the cache is unreachable: the database, nothing stored

@@ -106,3 +106,21 @@ def test_authenticated_operation_accepts_a_valid_token(
     response = auth_client.generic(method, path, data="{}", content_type="application/json")
 
     assert response.status_code != 401, response.content
+
+
+def test_a_verified_token_is_refused_once_it_expires(user, monkeypatch) -> None:
+    """The per-process verification cache (api.auth.security) still checks the expiry."""
+    from api.auth import security
+
+    token = AccessToken.for_user(user)
+    client = Client(headers={"Authorization": f"Bearer {token}"})
+    assert client.get("/api/auth/me").status_code == 200
+
+    expires = float(token["exp"])
+    monkeypatch.setattr(security.time, "time", lambda: expires)
+    response = client.get("/api/auth/me")
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "NOT_AUTHENTICATED"
+    monkeypatch.setattr(security.time, "time", lambda: expires - 1)
+    assert client.get("/api/auth/me").status_code == 200
