@@ -25,8 +25,8 @@ from api.accounts.schemas import (
 from api.jobs.schemas import JobOut
 from apps.audit.services import RequestMeta
 from apps.core.errors import READ_ERRORS, TIKTOK_ERRORS, ErrorOut, ValidationErrorOut
-from apps.core.ratelimit import user_rate_limit
 from apps.core.renderers import json_response
+from apps.core.round_trip import user_rate_limit
 from apps.jobs import services as job_services
 from apps.tiktok_accounts import selectors, services
 from apps.tiktok_accounts.list_page import account_list_page

@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema
 
 from apps.audit.selectors import audit_log_page
 from apps.core.errors import ErrorOut, ValidationErrorOut
-from apps.core.ratelimit import user_rate_limit
+from apps.core.round_trip import user_rate_limit
 
 router = Router(tags=["audit log"])
 

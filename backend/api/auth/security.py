@@ -12,9 +12,8 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken
 
-from apps.core.outages import cache_optional
-from apps.core.shared_cache import cache_is_shared, cache_round_trip
-from apps.core.user_cache import STALE, user_cache_key, user_from_cached
+from apps.core.round_trip import user_round_trip
+from apps.core.user_cache import user_from_cached
 
 
 @functools.lru_cache(maxsize=4096)
@@ -39,8 +38,9 @@ def _access_claims(token: str) -> tuple[object, float] | None:
 class JWTAuth(HttpBearer):
     """Accepts only unexpired access tokens (never refresh tokens) of active users.
 
-    The user comes from the shared cache (one round trip, no SQL) when there is one; see
-    apps.core.user_cache for why a deactivated or deleted user is still refused at once.
+    The user comes from the shared cache (no SQL) when there is one, in the request's one
+    round trip with the route's rate-limit counter and cached answer (apps.core.round_trip);
+    see apps.core.user_cache for why a deactivated or deleted user is still refused at once.
     """
 
     def authenticate(self, request: HttpRequest, token: str) -> AbstractBaseUser | None:
@@ -48,12 +48,7 @@ class JWTAuth(HttpBearer):
         if claims is None or claims[1] <= time.time():
             return None
         user_id = claims[0]
-        cached: object = None
-        if cache_is_shared():
-            cached = STALE  # stays so if the cache is unreachable: the database, nothing stored
-            with cache_optional("user read from the database"):
-                (cached,), _ = cache_round_trip([user_cache_key(user_id)])
-        user = user_from_cached(user_id, cached)
+        user = user_from_cached(user_id, user_round_trip(request, user_id))
         if user is not None:
             request.user = user
         return user

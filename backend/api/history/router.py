@@ -8,7 +8,7 @@ from ninja import Query, Router
 
 from api.history.schemas import HistoryOut, HistoryQuery
 from apps.core.errors import ErrorOut, ValidationErrorOut
-from apps.core.ratelimit import user_rate_limit
+from apps.core.round_trip import user_rate_limit
 from apps.history.selectors import history_points
 from apps.tiktok_accounts.selectors import account_get
 

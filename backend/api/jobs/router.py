@@ -8,7 +8,7 @@ from ninja import Query, Router
 
 from api.jobs.schemas import JobListQuery, JobOut, JobPageOut
 from apps.core.errors import READ_ERRORS, ErrorOut
-from apps.core.ratelimit import user_rate_limit
+from apps.core.round_trip import user_rate_limit
 from apps.jobs import selectors
 
 router = Router(tags=["jobs"])

@@ -10,7 +10,7 @@ from ninja import Header, Query, Router, Status
 from api.posts.schemas import CreatorInfoOut, PostIn, PostListQuery, PostOut, PostPageOut
 from apps.audit.services import RequestMeta
 from apps.core.errors import READ_ERRORS, TIKTOK_ERRORS, ErrorOut, ValidationErrorOut
-from apps.core.ratelimit import user_rate_limit
+from apps.core.round_trip import user_rate_limit
 from apps.posts import selectors, services
 from apps.tiktok_accounts.selectors import account_get
 

@@ -9,7 +9,7 @@ from ninja import Query, Router
 from api.videos.schemas import VideoListQuery, VideoPageOut, VideoSyncOut
 from apps.audit.services import RequestMeta
 from apps.core.errors import READ_ERRORS, TIKTOK_ERRORS, ErrorOut
-from apps.core.ratelimit import user_rate_limit
+from apps.core.round_trip import user_rate_limit
 from apps.tiktok_accounts.selectors import account_get
 from apps.videos import selectors, services
 

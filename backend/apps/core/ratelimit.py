@@ -13,12 +13,10 @@ with a logged warning, since a cache outage must not take the API down.
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import ParamSpec, TypeVar
 
 import django_ratelimit.core as ratelimit_core
 from django.conf import settings
@@ -30,9 +28,6 @@ from apps.core.outages import CACHE_OUTAGES
 from apps.core.shared_cache import Counter, cache_round_trip
 
 logger = logging.getLogger(__name__)
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 FAIL_CLOSED_SCOPES = frozenset({"login", "login_username"})
 
@@ -89,23 +84,3 @@ def rate_limit_hit(request: HttpRequest, *, scope: str, key: str) -> None:
         with counting(scope):
             _, count = cache_round_trip((), window.counter)
         window.check(count)
-
-
-def user_rate_limit(scope: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Decorates an authenticated route: counts the call against the caller's `scope` limit."""
-
-    def decorator(view: Callable[P, R]) -> Callable[P, R]:
-        @functools.wraps(view)
-        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            request = args[0]
-            assert isinstance(request, HttpRequest)
-            rate_limit_hit(request, scope=scope, key=user_rate_key(request))
-            return view(*args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-def user_rate_key(request: HttpRequest) -> str:
-    return f"user:{request.auth.pk}"  # type: ignore[attr-defined]

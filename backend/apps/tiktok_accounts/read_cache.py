@@ -12,7 +12,8 @@ process. How:
   while that is still the version. A request that read the database before a write committed
   stores its answer under the old version, which nobody serves any more.
 - The cached value is the rendered bytes, so a cached answer is the uncached one byte for byte.
-- The version, the answer and the rate-limit counter are read in one round trip.
+- The version, the answer and the rate-limit counter are read with the user, in the request's
+  one round trip (apps.core.round_trip); a miss adds one to store the answer.
 - Redis down: the answer comes from the database, the `read` limit fails open (logged), an
   invalidation is logged and lost (README, "When a part is down").
 Without a shared cache (no REDIS_URL) nothing is cached (see apps.core.shared_cache).
@@ -28,18 +29,11 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from pydantic import BaseModel
 
 from apps.core.outages import cache_optional
-from apps.core.ratelimit import counting, rate_limit_hit, rate_window, user_rate_key
 from apps.core.renderers import json_response
-from apps.core.shared_cache import (
-    Entry,
-    cache_is_shared,
-    cache_round_trip,
-    cache_store,
-    cache_store_on_commit,
-)
+from apps.core.round_trip import RoundTripPlan, planned, rate_checked
+from apps.core.shared_cache import Entry, cache_is_shared, cache_store, cache_store_on_commit
 
 # Longer than any answer lives; if it expires, the next read starts a fresh version safely.
 VERSION_TIMEOUT_SECONDS = 7 * 24 * 3600
@@ -51,10 +45,18 @@ def _version_key(user_id: object) -> str:
     return f"reads-version:{user_id}"
 
 
-def _answer_key(user_id: object, view: View, params: dict[str, Any]) -> str:
-    values = {k: v.model_dump() if isinstance(v, BaseModel) else v for k, v in params.items()}
-    digest = hashlib.blake2b(repr(sorted(values.items())).encode(), digest_size=16).hexdigest()
-    return f"reads:{user_id}:{view.__module__}.{view.__qualname__}:{digest}"
+def _answer_key(request: HttpRequest, user_id: object) -> str:
+    """The route and its raw query string: known before validation, so the auth's round trip
+    can read it. Spellings of one query are cached apart; only 200 answers are stored."""
+    digest = hashlib.blake2b(request.get_full_path().encode(), digest_size=16).hexdigest()
+    return f"reads:{user_id}:{digest}"
+
+
+def _read_keys(request: HttpRequest, user_id: object) -> list[str]:
+    """The keys a cached read plans into the auth's round trip (none with the cache off)."""
+    if not read_cache_ttl():
+        return []
+    return [_version_key(user_id), _answer_key(request, user_id)]
 
 
 def account_reads_invalidate(*, user_id: object) -> None:
@@ -69,31 +71,24 @@ def read_cache_ttl() -> int:
 
 def cached_read(scope: str) -> Callable[[View], View]:
     """Decorates a GET route whose view renders its own JSON answer (see api.accounts.rendering):
-    counts it against the caller's `scope` rate limit and serves it from the read cache."""
+    counts it against the caller's `scope` rate limit and serves it from the read cache. The
+    version, the answer and the counter come with the user, in the auth's round trip."""
 
     def decorator(view: View) -> View:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, **params: Any) -> HttpResponse:
+            fetched = rate_checked(request, scope)
             ttl = read_cache_ttl()
-            if not ttl:
-                rate_limit_hit(request, scope=scope, key=user_rate_key(request))
-                return view(request, **params)
+            if not ttl or fetched is None or not fetched.reached:
+                return view(request, **params)  # no cache, or an unreachable one: the database
             user_id = request.auth.pk  # type: ignore[attr-defined]
-            window = rate_window(scope=scope, key=user_rate_key(request))
-            answer_key = _answer_key(user_id, view, params)
-            version = cached = count = None
-            reached = False  # an unreachable cache: served from the database, nothing stored
-            with counting(scope):
-                (version, cached), count = cache_round_trip(
-                    [_version_key(user_id), answer_key], window.counter if window else None
-                )
-                reached = True
-            if window is not None:
-                window.check(count)
+            answer_key = _answer_key(request, user_id)
+            version = fetched.values.get(_version_key(user_id))
+            cached = fetched.values.get(answer_key)
             if version is not None and cached is not None and cached[0] == version:
                 return json_response(cached[1])
             response = view(request, **params)
-            if reached and response.status_code == 200:
+            if response.status_code == 200:
                 stored_under = version or secrets.token_hex(8)
                 entries = [Entry(answer_key, (stored_under, response.content), ttl)]
                 if version is None:  # the first read of this user, or the version expired
@@ -110,6 +105,6 @@ def cached_read(scope: str) -> Callable[[View], View]:
                     cache_store(*entries)
             return response
 
-        return wrapper
+        return planned(RoundTripPlan(scope, keys=_read_keys))(wrapper)
 
     return decorator
