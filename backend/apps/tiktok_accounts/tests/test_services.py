@@ -295,8 +295,9 @@ def test_list_queries_use_the_keyset_index_on_postgresql(fake_tiktok):
     TikTokAccount.objects.bulk_create(rows)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE tiktok_accounts_tiktokaccount")
+    first = account_list_page(user=user, limit=20)
     with CaptureQueriesContext(connection) as queries:
-        account_list_page(user=user, limit=20)
+        account_list_page(user=user, limit=20, cursor=first.next_cursor)
     count_sql, page_sql = (query["sql"] for query in queries.captured_queries)
     plans = {}
     for name, sql in (("count", count_sql), ("page", page_sql)):
@@ -304,6 +305,11 @@ def test_list_queries_use_the_keyset_index_on_postgresql(fake_tiktok):
             cursor.execute(f"EXPLAIN {sql}")
             plans[name] = "\n".join(line for (line,) in cursor.fetchall())
         assert "Seq Scan" not in plans[name], plans[name]
-    # The page reads the keyset index in order: no sort, stops after limit + 1 rows.
+    # The total is counted from the small (user) index of live rows, without the heap.
+    assert "Index Only Scan using tta_live_user_count" in plans["count"], plans["count"]
+    # A later page reads the keyset index in order from the cursor's position (the row
+    # comparison is an index condition): no sort, stops after limit + 1 rows.
     assert "tta_live_user_created_id" in plans["page"], plans["page"]
+    assert "Index Cond: ((user_id = " in plans["page"], plans["page"]
+    assert "ROW(created_at, id) <" in plans["page"], plans["page"]
     assert "Sort" not in plans["page"], plans["page"]
