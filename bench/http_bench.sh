@@ -86,7 +86,9 @@ done
 
 timeout --kill-after=10 "${BENCH_TIMEOUT:-900}" python3 "$BASELINES_DIR/bench.py" "${URLS[@]}" \
     "${TOKENS[@]}" --duration "$DURATION" --rounds "$ROUNDS" --warmup "$WARMUP" \
-    --drf-queries "$BASELINES_DIR/drf"
+    --drf-queries "$BASELINES_DIR/drf" | tee "$LOG_DIR/bench.txt"
+echo
+python3 "$ROOT/bench/targets.py" <"$LOG_DIR/bench.txt"
 
 # Resident memory of the service's gunicorn workers (the masters' children) after the run.
 for i in 0 1; do
