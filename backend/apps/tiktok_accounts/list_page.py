@@ -9,8 +9,9 @@ applies (`get_db_prep_value`, the backend's and the field's converters): the row
 `values()` gives, on PostgreSQL and SQLite alike (the API tests run on both).
 
 - The live-rows rule is LiveAccountManager's, written out: `NOT is_deleted`.
-- The COUNT rides in the same statement as a scalar subquery (one round trip), answered from
-  the small `(user) WHERE NOT is_deleted` index.
+- The total rides in the same statement as a scalar subquery (one round trip). Unfiltered, it
+  is the user's LiveAccountCount (kept by triggers: one row read instead of a COUNT over
+  10,000); filtered by status or search, a COUNT(*) of the matching live rows.
 - The keyset position is a row comparison, `(created_at, id) < (%s, %s)`: an index condition
   on the `(user, -created_at, -id)` partial index however deep the page.
 """
@@ -25,7 +26,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 
 from apps.core.cursor import cursor_after, cursor_position, cursor_scope
-from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
+from apps.tiktok_accounts.models import AccountStatus, LiveAccountCount, TikTokAccount
 
 # Everything a list item shows, in AccountOut's order; the encrypted tokens are never loaded.
 LIST_FIELDS = (
@@ -61,6 +62,7 @@ class _Sql:
     """The statements' fragments for one database backend (quoting and operators differ)."""
 
     live: str  # FROM the table WHERE the user's live rows
+    live_count: str  # the user's count of live rows, kept by triggers (LiveAccountCount)
     status: str
     search: str
     keyset: str
@@ -73,8 +75,15 @@ def _sql(vendor: str) -> _Sql:
     del vendor  # only the cache key
     meta, quote = TikTokAccount._meta, connection.ops.quote_name
     col = {field.name: quote(field.column) for field in meta.concrete_fields}
+    counts = LiveAccountCount._meta
+    count_col = {field.name: quote(field.column) for field in counts.concrete_fields}
     return _Sql(
         live=f"FROM {quote(meta.db_table)} WHERE {col['user']} = %s AND NOT {col['is_deleted']}",
+        # Quoted names from the model's metadata; every value is a parameter.
+        live_count=(
+            f"SELECT COALESCE(MAX({count_col['live']}), 0) "  # noqa: S608
+            f"FROM {quote(counts.db_table)} WHERE {count_col['user']} = %s"
+        ),
         status=f" AND {col['status']} = %s",
         search=f" AND {col['search_text']} {connection.operators['contains']}",
         keyset=f" AND ({col['created_at']}, {col['id']}) < (%s, %s)",
@@ -148,9 +157,9 @@ def account_list_page(
 ) -> AccountPage:
     """Newest first, keyset-paginated; `total` ignores the cursor.
 
-    One statement, any limit: the page, with the COUNT as an uncorrelated scalar subquery (the
-    database runs it once, before the page). An empty page carries no row to hold the count,
-    so then the count runs alone: a second statement."""
+    One statement, any limit: the page, with the total as an uncorrelated scalar subquery (the
+    database runs it once, before the page). An empty page carries no row to hold the total,
+    so then the total is read alone: a second statement."""
     sql = _sql(connection.vendor)
     where, params = sql.live, [user.pk]
     if status:
@@ -160,7 +169,10 @@ def account_list_page(
         # `search_text__contains=search.casefold()`, with the backend's own LIKE and escaping.
         where += sql.search
         params.append(f"%{connection.ops.prep_for_like_query(search.casefold())}%")
-    count, count_params = f"SELECT COUNT(*) {where}", list(params)
+    if status or search:
+        count, count_params = f"SELECT COUNT(*) {where}", list(params)
+    else:  # the list's default view: the kept count, not a scan of the user's rows
+        count, count_params = sql.live_count, [user.pk]
     scope = cursor_scope(
         user_id=user.pk,
         listing="accounts",

@@ -1,0 +1,107 @@
+"""LiveAccountCount: the triggers keep it equal to the live rows, whatever the write.
+
+Runs on both databases: the SQLite pass checks the SQLite triggers, the PostgreSQL pass the
+plpgsql ones.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
+
+from api.auth.tests.factories import UserFactory
+from apps.audit.services import RequestMeta
+from apps.tiktok_accounts.list_page import account_list_page
+from apps.tiktok_accounts.models import AccountStatus, LiveAccountCount, TikTokAccount
+from apps.tiktok_accounts.services.delete import account_delete, account_restore
+from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _kept() -> dict[int, int]:
+    return {row.user_id: row.live for row in LiveAccountCount.objects.all() if row.live}
+
+
+def _counted() -> dict[int, int]:
+    rows = TikTokAccount.objects.values("user").annotate(live=Count("id"))
+    return {row["user"]: row["live"] for row in rows}
+
+
+def assert_kept_equals_counted() -> None:
+    assert _kept() == _counted()
+
+
+def test_the_triggers_exist_after_every_migration() -> None:
+    """A later migration that rebuilds the table on SQLite would drop them silently."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'tiktok_accounts_tiktokaccount'::regclass"
+            )
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                "AND tbl_name = 'tiktok_accounts_tiktokaccount'"
+            )
+        names = {name for (name,) in cursor.fetchall()}
+    assert {"tta_live_count_insert", "tta_live_count_delete"} <= names
+    assert any(name.startswith("tta_live_count_update") for name in names)
+
+
+def test_every_kind_of_write_keeps_the_count(fake_tiktok) -> None:
+    alice, bob = UserFactory(), UserFactory()
+    accounts = TikTokAccountFactory.create_batch(3, user=alice)  # save(): inserts
+    assert_kept_equals_counted()
+
+    TikTokAccount.objects.bulk_create(  # bulk_create, a deleted row among them
+        [
+            TikTokAccountFactory.build(user=bob),
+            TikTokAccountFactory.build(user=bob),
+            TikTokAccountFactory.build(user=bob, is_deleted=True),
+        ]
+    )
+    assert _kept() == {alice.pk: 3, bob.pk: 2}
+
+    account_delete(account=accounts[0], meta=RequestMeta())  # the service's soft delete
+    assert _kept() == {alice.pk: 2, bob.pk: 2}
+    accounts[0].refresh_from_db()
+    assert account_restore(account=accounts[0], meta=RequestMeta(), actor="ops")
+    assert _kept() == {alice.pk: 3, bob.pk: 2}
+
+    TikTokAccount.objects.filter(user=alice).update(is_deleted=True)  # QuerySet.update()
+    assert _kept() == {bob.pk: 2}
+    TikTokAccount.all_objects.filter(pk=accounts[1].pk).update(is_deleted=False)
+    assert _kept() == {alice.pk: 1, bob.pk: 2}
+
+    TikTokAccount.all_objects.filter(pk=accounts[1].pk).update(user=bob)  # a change of owner
+    assert _kept() == {bob.pk: 3}
+    TikTokAccount.objects.filter(status=AccountStatus.ACTIVE).update(follower_count=7)
+    assert _kept() == {bob.pk: 3}  # other columns: untouched
+
+    TikTokAccount.all_objects.filter(user=alice).delete()  # deleted rows: nothing to take
+    TikTokAccount.all_objects.filter(pk=accounts[1].pk).delete()  # a live row
+    assert _kept() == {bob.pk: 2}
+    bob.delete()  # the cascade
+    assert _kept() == {}
+    assert_kept_equals_counted()
+
+
+def test_the_unfiltered_list_reads_the_count_and_a_filtered_one_counts() -> None:
+    user = UserFactory()
+    TikTokAccountFactory.create_batch(3, user=user)
+    TikTokAccountFactory(user=user, status=AccountStatus.REVOKED)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert account_list_page(user=user, limit=2).total == 4
+    (statement,) = (query["sql"] for query in queries.captured_queries)
+    assert "liveaccountcount" in statement
+    assert "COUNT(*)" not in statement
+
+    with CaptureQueriesContext(connection) as queries:
+        assert account_list_page(user=user, limit=2, status=AccountStatus.REVOKED).total == 1
+    (statement,) = (query["sql"] for query in queries.captured_queries)
+    assert "COUNT(*)" in statement
+    assert account_list_page(user=UserFactory(), limit=2).total == 0  # no row: no account
