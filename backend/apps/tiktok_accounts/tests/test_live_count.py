@@ -6,8 +6,10 @@ plpgsql ones.
 
 from __future__ import annotations
 
+import threading
+
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
@@ -39,7 +41,8 @@ def test_the_triggers_exist_after_every_migration() -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'tiktok_accounts_tiktokaccount'::regclass"
+                "SELECT tgname FROM pg_trigger "
+                "WHERE tgrelid = 'tiktok_accounts_tiktokaccount'::regclass"
             )
         else:
             cursor.execute(
@@ -105,3 +108,36 @@ def test_the_unfiltered_list_reads_the_count_and_a_filtered_one_counts() -> None
     (statement,) = (query["sql"] for query in queries.captured_queries)
     assert "COUNT(*)" in statement
     assert account_list_page(user=UserFactory(), limit=2).total == 0  # no row: no account
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writes_for_one_user_all_count() -> None:
+    """Eight transactions adding and soft-deleting one user's accounts at once (PostgreSQL
+    runs them truly concurrently; SQLite serializes them): no update is lost."""
+    user = UserFactory()
+    doomed = TikTokAccountFactory.create_batch(4, user=user)
+    barrier = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def write(index: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            with transaction.atomic():
+                if index < 4:
+                    TikTokAccountFactory.create_batch(3, user=user)
+                else:
+                    TikTokAccount.objects.filter(pk=doomed[index - 4].pk).update(is_deleted=True)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(index,)) for index in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    assert _kept() == {user.pk: 4 * 3}
+    assert_kept_equals_counted()
