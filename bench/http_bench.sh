@@ -2,7 +2,7 @@
 # HTTP benchmark of GET /api/accounts: this service (read cache on, and off) side by side with
 # the DRF baseline and the psycopg floor of ../shared/baselines, in one bench.py run.
 #
-#   bash bench/http_bench.sh                 # the full run (~6 minutes)
+#   bash bench/http_bench.sh                 # the full run (~8 minutes)
 #   bash bench/http_bench.sh --small         # CI's quick version (~1 minute)
 #
 # It creates two PostgreSQL databases (service, baselines), seeds both with the same shape
@@ -21,7 +21,7 @@ PY="$ROOT/.venv/bin/python"
 if [[ "${1:-}" == "--small" ]]; then
     : "${ACCOUNTS:=2000}" "${OTHER_USERS:=1}" "${DURATION:=2}" "${ROUNDS:=1}" "${WARMUP:=1}"
 else
-    : "${ACCOUNTS:=10000}" "${OTHER_USERS:=9}" "${DURATION:=4}" "${ROUNDS:=2}" "${WARMUP:=3}"
+    : "${ACCOUNTS:=10000}" "${OTHER_USERS:=9}" "${DURATION:=4}" "${ROUNDS:=3}" "${WARMUP:=3}"
 fi
 BASELINES_DIR="$(cd "${BASELINES_DIR:-$ROOT/../shared/baselines}" 2>/dev/null && pwd)" || {
     echo "error: no baselines at ${BASELINES_DIR:-$ROOT/../shared/baselines}; set BASELINES_DIR" >&2
