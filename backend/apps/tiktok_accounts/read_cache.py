@@ -79,12 +79,10 @@ def cached_read(scope: str) -> Callable[[View], View]:
         def wrapper(request: HttpRequest, **params: Any) -> HttpResponse:
             fetched = rate_checked(request, scope)
             ttl = read_cache_ttl()
-            if not ttl or fetched is None or not fetched.reached:
+            if not ttl or fetched is None or not fetched.reached or not fetched.values:
                 return view(request, **params)  # no cache, or an unreachable one: the database
-            user_id = request.auth.pk  # type: ignore[attr-defined]
-            answer_key = _answer_key(request, user_id)
-            version = fetched.values.get(_version_key(user_id))
-            cached = fetched.values.get(answer_key)
+            # The keys `_read_keys` planned, with what the auth's round trip found under them.
+            (version_key, version), (answer_key, cached) = fetched.values.items()
             if version is not None and cached is not None and cached[0] == version:
                 return json_response(cached[1])
             response = view(request, **params)
@@ -95,7 +93,7 @@ def cached_read(scope: str) -> Callable[[View], View]:
                     entries.insert(
                         0,
                         Entry(
-                            _version_key(user_id),
+                            version_key,
                             stored_under,
                             VERSION_TIMEOUT_SECONDS,
                             only_new=True,

@@ -72,20 +72,16 @@ SQLITE = [
     WHEN NOT OLD.is_deleted BEGIN {_SQLITE_MINUS} END
     """,
     # Two triggers for an update (SQLite has no IF): the old owner's -1, then the new owner's +1.
-    f"""
-    CREATE TRIGGER tta_live_count_update_old AFTER UPDATE OF is_deleted, user_id
+    *(
+        f"""
+    CREATE TRIGGER tta_live_count_update_{side} AFTER UPDATE OF is_deleted, user_id
     ON tiktok_accounts_tiktokaccount
     WHEN (OLD.is_deleted IS NOT NEW.is_deleted OR OLD.user_id IS NOT NEW.user_id)
-        AND NOT OLD.is_deleted
-    BEGIN {_SQLITE_MINUS} END
-    """,
-    f"""
-    CREATE TRIGGER tta_live_count_update_new AFTER UPDATE OF is_deleted, user_id
-    ON tiktok_accounts_tiktokaccount
-    WHEN (OLD.is_deleted IS NOT NEW.is_deleted OR OLD.user_id IS NOT NEW.user_id)
-        AND NOT NEW.is_deleted
-    BEGIN {_SQLITE_PLUS} END
-    """,
+        AND NOT {side.upper()}.is_deleted
+    BEGIN {body} END
+    """
+        for side, body in (("old", _SQLITE_MINUS), ("new", _SQLITE_PLUS))
+    ),
 ]
 SQLITE_DROP = [
     "DROP TRIGGER tta_live_count_insert",
