@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 
@@ -19,12 +21,11 @@ def service(live_server, fake_tiktok):
     fake_tiktok.service_url = previous
 
 
-def _deliver(fake, publish_id: str, event: str) -> dict:
-    response = requests.post(
-        f"{fake.base_url}/_fake/post_webhook",
-        json={"publish_id": publish_id, "event": event},
-        timeout=15,
-    )
+def _deliver(fake, publish_id: str, event: str, create_time: int | None = None) -> dict:
+    args = {"publish_id": publish_id, "event": event}
+    if create_time is not None:
+        args["create_time"] = create_time
+    response = requests.post(f"{fake.base_url}/_fake/post_webhook", json=args, timeout=15)
     return response.json()
 
 
@@ -34,8 +35,11 @@ def test_a_signed_complete_webhook_publishes_the_post_once(service, make_post) -
     post.refresh_from_db()
     assert post.status == PostStatus.PUBLISHING
 
-    first = _deliver(service, post.publish_id, "post.publish.complete")
-    again = _deliver(service, post.publish_id, "post.publish.complete")
+    # The same event twice, as TikTok's retry sends it (a fresh `create_time` for each
+    # delivery made them two events whenever a second boundary fell between them).
+    sent_at = int(time.time())
+    first = _deliver(service, post.publish_id, "post.publish.complete", sent_at)
+    again = _deliver(service, post.publish_id, "post.publish.complete", sent_at)
 
     assert first == {"status": 200, "body": {"status": "processed"}}
     assert again == {"status": 200, "body": {"status": "duplicate"}}

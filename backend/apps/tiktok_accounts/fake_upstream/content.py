@@ -144,8 +144,11 @@ class FakeContent:
         """Publishes initialised from now on end FAILED with `reason` (None: they succeed)."""
         self.fail_reason = reason
 
-    def post_event(self, publish_id: str, event: str) -> dict[str, Any]:
-        """The webhook TikTok would send for `event` on this publish (unsigned body as a dict)."""
+    def post_event(
+        self, publish_id: str, event: str, create_time: int | None = None
+    ) -> dict[str, Any]:
+        """The webhook TikTok would send for `event` on this publish (unsigned body as a dict).
+        `create_time` defaults to now; pass a delivery's own to redeliver it as TikTok retries."""
         publish = self.publishes[publish_id]
         content: dict[str, Any] = {"publish_id": publish_id, "publish_type": "DIRECT_PUBLISH"}
         if event == "post.publish.failed":
@@ -158,7 +161,7 @@ class FakeContent:
         return {
             "client_key": self._fake.client_key,
             "event": event,
-            "create_time": int(time.time()),
+            "create_time": int(time.time()) if create_time is None else create_time,
             "user_openid": publish.open_id,
             "content": json.dumps(content),
         }

@@ -97,9 +97,11 @@ class WebhookSender:
             event="authorization.removed", open_id=open_id, content={"reason": int(reason)}
         )
 
-    def post_event(self, *, publish_id: str, event: str) -> dict[str, Any]:
+    def post_event(
+        self, *, publish_id: str, event: str, create_time: int | None = None
+    ) -> dict[str, Any]:
         """Delivers a post.publish.* event for one of the fake's publishes, signed."""
-        envelope = self.fake.content.post_event(publish_id, event)
+        envelope = self.fake.content.post_event(publish_id, event, create_time)
         return self.send(
             event=envelope["event"],
             open_id=envelope["user_openid"],
