@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from apps.history.models import HistoryPoint
 from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
@@ -19,9 +20,20 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:tiktok_accounts_tiktokaccount_changelist")
 
 
+# A fixed instant at midday: points a fraction of a day apart stay on one UTC day.
+NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _fixed_clock() -> Iterator[None]:
+    """The admin reads the clock; the points are built from the same fixed instant."""
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
 def _history(account, *points: tuple[float, int]) -> None:
-    """(days ago, followers) pairs."""
-    now = timezone.now()
+    """(days ago, followers) pairs, counted back from NOW."""
+    now = NOW
     HistoryPoint.objects.bulk_create(
         HistoryPoint(
             account=account,
