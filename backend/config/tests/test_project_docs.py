@@ -76,11 +76,9 @@ def test_every_link_resolves_inside_the_repository(doc: Path) -> None:
 def test_no_path_leaves_the_repository(doc: Path) -> None:
     # Code blocks included: a command that reads ../shared/... fails on a fresh clone.
     escaping = [
-        found
-        for found in _PARENT_PATH.findall(doc.read_text())
-        if not _inside(doc.parent / found)
+        found for found in _PARENT_PATH.findall(doc.read_text()) if not _inside(doc.parent / found)
     ]
-    assert escaping == [], f"{doc.relative_to(ROOT)} names paths outside the repository"
+    assert escaping == [], f"{doc.relative_to(ROOT)} names paths outside the repository: {escaping}"
 
 
 def test_the_readme_stays_short() -> None:
