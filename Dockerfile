@@ -41,5 +41,5 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
 
 # Migrations on start, then gunicorn; `exec` makes gunicorn replace the shell, so it receives
 # the container's stop signal. gthread workers: a thread waiting ~200 ms on TikTok does not hold
-# a whole process (README, "Load test"); WEB_CONCURRENCY processes x WEB_THREADS threads.
+# a whole process (docs/performance.md, "Load test"); WEB_CONCURRENCY processes x WEB_THREADS threads.
 CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn --chdir backend config.wsgi --bind 0.0.0.0:8000 --worker-class gthread --workers \"${WEB_CONCURRENCY:-2}\" --threads \"${WEB_THREADS:-16}\" --worker-tmp-dir /dev/shm --access-logfile - --error-logfile -"]

@@ -90,7 +90,7 @@ timeout --kill-after=10 "${BENCH_TIMEOUT:-900}" python3 "$BASELINES_DIR/bench.py
 echo
 if [[ "${1:-}" == "--small" ]]; then
     # At 2,000 accounts the floor's COUNT is a fifth of the full run's, so every ratio to it
-    # reads lower; issue 8's targets are set on the full run's 10,000 (README, Performance).
+    # reads lower; issue 8's targets are set on the full run's 10,000 (docs/performance.md).
     echo "small run ($ACCOUNTS accounts, $ROUNDS round): keeps the benchmark working; issue 8's targets are judged on the full run"
 fi
 python3 "$ROOT/bench/targets.py" <"$LOG_DIR/bench.txt"

@@ -2,7 +2,7 @@
 
 Tasks live next to the services they call (`apps/<app>/tasks.py`) and are thin: they load ids
 and call the same service functions the API calls. Worker: `celery --workdir backend -A config
-worker`; scheduler: `celery --workdir backend -A config beat` (see the README).
+worker`; scheduler: `celery --workdir backend -A config beat` (see docs/background-work.md).
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ def register(request: HttpRequest, payload: RegisterIn) -> Status[AbstractBaseUs
 )
 def token_obtain(request: HttpRequest, payload: TokenObtainIn) -> dict[str, str]:
     # Every attempt counts, successful or not, so guessing costs the same as logging in; the
-    # per-username limit caps guessing spread over many addresses (README: brute force).
+    # per-username limit caps guessing spread over many addresses (docs/security.md, API2).
     username, client_ip = payload.username.lower(), request.META.get("REMOTE_ADDR", "")
     rate_limit_hit(request, scope="login", key=f"{username}|{client_ip}")
     rate_limit_hit(request, scope="login_username", key=username)

@@ -98,7 +98,7 @@ def cache_store(*entries: Entry) -> None:
 def cache_store_on_commit(entry: Entry, *, lost: str) -> None:
     """Stores `entry` (an invalidation) once the current transaction commits. The write has
     committed by then, so an unreachable cache is logged as `lost`, never raised into the
-    request (see README, "When a part is down", for what a lost invalidation costs)."""
+    request (see docs/operations.md, "After a Redis outage", for what a lost invalidation costs)."""
 
     def store() -> None:
         with cache_optional(lost):

@@ -10,7 +10,7 @@ request, by every process sharing the cache. QuerySet.update() sends no signal: 
 changes users that way must call `user_cache_invalidate` itself.
 
 Redis down: the user is read from the database on every request (api.auth.security) and a
-lost stale marker is logged (README, "When a part is down", says what that costs).
+lost stale marker is logged (docs/operations.md, "After a Redis outage", says what that costs).
 
 Without a shared cache (local memory, development) there is no user cache: the database is
 asked on every request, so a change made by another process is seen at once too.

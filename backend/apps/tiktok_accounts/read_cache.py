@@ -15,7 +15,7 @@ process. How:
 - The version, the answer and the rate-limit counter are read with the user, in the request's
   one round trip (apps.core.round_trip); a miss adds one to store the answer.
 - Redis down: the answer comes from the database, the `read` limit fails open (logged), an
-  invalidation is logged and lost (README, "When a part is down").
+  invalidation is logged and lost (docs/operations.md, "After a Redis outage").
 Without a shared cache (no REDIS_URL) nothing is cached (see apps.core.shared_cache).
 """
 

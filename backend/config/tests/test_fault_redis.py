@@ -1,6 +1,6 @@
 """Redis down: a throwaway redis-server of the test's own, the cache pointed at it, then killed.
 
-Decisions (README, "Redis down"): reads keep working uncached; anything that must store state
+Decisions (docs/operations.md): reads keep working uncached; anything that must store state
 only Redis holds answers 503 (connect: the OAuth state; login: its brute-force counter fails
 closed); the per-user rate limits fail open with a logged warning; health names the cache;
 nothing answers 500; when Redis is back, so is the service, without a restart.

@@ -2,8 +2,8 @@
 
 Generated from the OpenAPI document: every operation that takes a JSON body declares
 `additionalProperties: false` and refuses fields such as `user`, `status` or `is_deleted`,
-naming each one, whatever else the body holds. Decision (README): refuse rather than ignore,
-so a client never believes a field was applied.
+naming each one, whatever else the body holds. Decision (docs/security.md): refuse rather than
+ignore, so a client never believes a field was applied.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """`manage.py rotate_encryption_key`: every stored token under the first FIELD_ENCRYPTION_KEY.
 
-Runbook (README, "Rotating the encryption key"): put the new key first in the list, deploy,
+Runbook (docs/operations.md): put the new key first in the list, deploy,
 run this, then drop the old key.
 """
 
