@@ -35,6 +35,7 @@ from django.utils import timezone
 from apps.audit.models import AuditAction
 from apps.core.errors import ReauthRequired
 from apps.posts.audit import post_audit, status_changes
+from apps.posts.creator_info import creator_info_forget
 from apps.posts.models import Post, PostStatus
 from apps.posts.settle import DEADLINE_CODE, post_settle, publish_cutoff
 from apps.posts.status import SCOPE, poll_delay
@@ -190,6 +191,8 @@ def post_publish(*, post_id: uuid.UUID) -> None:
     except TikTokRateLimitError as exc:
         _release(post, timedelta(seconds=exc.retry_after))
     except PostingRefusedError as exc:
+        if exc.code == "privacy_level_option_mismatch":  # the creator's options changed
+            creator_info_forget(account=account)
         _fail(post, exc.code)
     except ReauthRequired:
         dead = account.status in DEAD_GRANT_STATUSES
