@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -137,6 +138,12 @@ def test_an_init_without_an_answer_is_never_retried(make_post, fake_tiktok) -> N
     assert post.status == PostStatus.FAILED
     assert post.fail_reason.startswith("send_outcome_unknown")
     assert fake_tiktok.count("video_init") == 1
+    # TikTok acted on the init the client gave up on: waiting for it to land keeps it out of
+    # the next test's `inits` (it used to land there, 0.5 s later, now and then).
+    deadline = time.monotonic() + 10
+    while not fake_tiktok.content.inits and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(fake_tiktok.content.inits) == 1
 
 
 def test_tiktoks_rate_limit_on_init_releases_the_post_for_later(make_post, fake_tiktok) -> None:
