@@ -224,6 +224,11 @@ BATCH_SYNC_TIMEOUT_SECONDS = env_float("BATCH_SYNC_TIMEOUT_SECONDS", 30.0)
 VIDEO_SYNC_MAX_PAGES = env_int("VIDEO_SYNC_MAX_PAGES", 10, minimum=1)
 POST_SCAN_INTERVAL_SECONDS = env_float("POST_SCAN_INTERVAL_SECONDS", 15.0)
 POST_STATUS_POLL_SECONDS = env_float("POST_STATUS_POLL_SECONDS", 5.0)
+# A post TikTok has not reported final this long after it was sent is failed (status_unknown).
+POST_PUBLISH_DEADLINE_SECONDS = env_int("POST_PUBLISH_DEADLINE_SECONDS", 7200, minimum=1)
+# An account's creator info is reused this long to validate new posts (TikTok allows 20
+# creator-info queries a minute per token); 0 asks TikTok every time.
+CREATOR_INFO_CACHE_SECONDS = env_int("CREATOR_INFO_CACHE_SECONDS", 60)
 
 # --- Background work (Celery; config/celery.py reads every CELERY_* name) --------------------
 TIKTOK_REQUESTS_PER_MINUTE = env_int("TIKTOK_REQUESTS_PER_MINUTE", 500, minimum=1)

@@ -12,6 +12,7 @@ from apps.audit.services import RequestMeta
 from apps.core.errors import READ_ERRORS, TIKTOK_ERRORS, ErrorOut, ValidationErrorOut
 from apps.core.round_trip import user_rate_limit
 from apps.posts import selectors, services
+from apps.posts.creator_info import creator_info_fetch
 from apps.tiktok_accounts.selectors import account_get
 
 account_router = Router(tags=["posts"])
@@ -24,12 +25,12 @@ TIKTOK = {**TIKTOK_ERRORS, 500: ErrorOut}
 @account_router.get(
     "/{account_id}/creator-info",
     response={200: CreatorInfoOut, **READ, **TIKTOK},
-    summary="What the account's creator may post now (TikTok creator info)",
+    summary="What the account's creator may post now (TikTok creator info, reused briefly)",
 )
 @user_rate_limit("read")
 def creator_info(request: HttpRequest, account_id: uuid.UUID) -> Any:
     account = account_get(user=request.auth, account_id=account_id)
-    return services.creator_info_fetch(account=account)
+    return creator_info_fetch(account=account)
 
 
 @account_router.post(

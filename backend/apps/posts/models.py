@@ -1,8 +1,10 @@
 """A video a user asked us to post to one of their TikTok accounts, and where TikTok is with it.
 
 Status machine: scheduled -> publishing -> published | failed; a scheduled post may also be
-cancelled (deleted). `send_started_at` is set by the one conditional UPDATE that claims a post
-for sending: from that moment TikTok may have it, so the post is never sent again.
+cancelled (deleted), and a post failed for `status_unknown` may still be settled by TikTok's
+webhook. `send_started_at` is set by the one conditional UPDATE that claims a post for sending:
+from that moment TikTok may have it, so the post is never sent again. `sent_at` is the first
+claim, kept through releases: POST_PUBLISH_DEADLINE_SECONDS counts from it.
 """
 
 from __future__ import annotations
@@ -50,11 +52,13 @@ class Post(models.Model):
     # Publisher state: when it may next try to send, and when it claimed the post for sending.
     due_at = models.DateTimeField()
     send_started_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
     send_attempts = models.PositiveSmallIntegerField(default=0)
     publish_id = models.CharField(max_length=128, null=True, blank=True, unique=True)
     tiktok_status = models.CharField(max_length=32, null=True, blank=True)  # noqa: DJ001
     fail_reason = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
     published_video_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    # Set while a publishing post awaits its final status, or a published public post its id.
     next_poll_at = models.DateTimeField(null=True, blank=True)
     polls = models.PositiveIntegerField(default=0)
 

@@ -12,6 +12,12 @@ UPDATE that sets `send_started_at`, and once that is set nothing ever sends the 
   cures, a failed refresh) releases the claim (`send_started_at` back to NULL, `due_at` later)
   and the post is sent on a later scan. A timeout or 5xx of the init itself is ambiguous and
   ends as `send_outcome_unknown` too.
+- Every post ends: one still `publishing` POST_PUBLISH_DEADLINE_SECONDS after its first claim
+  (`sent_at`, kept through releases) is failed by the sweep (`status_unknown`), whether no
+  worker polls it any more, its grant died or TikTok never answered; a released post past
+  that deadline is never claimed again.
+- A scheduled post whose account is not active when due is failed (`account_not_active`)
+  instead of claimed: it is never sent.
 """
 
 from __future__ import annotations
@@ -22,14 +28,17 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import DateTimeField, F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.audit.models import AuditAction
 from apps.core.errors import ReauthRequired
 from apps.posts.audit import post_audit, status_changes
+from apps.posts.creator_info import creator_info_forget
 from apps.posts.models import Post, PostStatus
-from apps.posts.status import SCOPE, poll_delay, post_settle
+from apps.posts.settle import DEADLINE_CODE, post_settle, publish_cutoff
+from apps.posts.status import SCOPE, poll_delay
 from apps.tiktok_accounts import content_client
 from apps.tiktok_accounts.authorized import call_with_token
 from apps.tiktok_accounts.exceptions import (
@@ -41,12 +50,12 @@ from apps.tiktok_accounts.exceptions import (
     TikTokRateLimitError,
 )
 from apps.tiktok_accounts.fields import TokenUnreadableError
+from apps.tiktok_accounts.models import AccountStatus
 from apps.tiktok_accounts.services.tokens import DEAD_GRANT_STATUSES
 
 logger = logging.getLogger(__name__)
 
 SEND_ATTEMPTS = 5  # releases (TikTok 429, refresh failures) before a post is given up
-STATUS_DEADLINE = timedelta(hours=24)
 # Answers with which TikTok refuses an init before creating anything.
 REFUSALS = (
     AccessTokenInvalidError,
@@ -70,6 +79,15 @@ def posts_due_ids(*, limit: int = 200) -> list[uuid.UUID]:
     return list(due.values_list("id", flat=True)[:limit])
 
 
+def _account_refusal(post: Post) -> str | None:
+    """Why a due post's account cannot take it: it is then failed, never sent."""
+    if post.account.is_deleted:
+        return "account_disconnected"
+    if post.account.status != AccountStatus.ACTIVE:
+        return "account_not_active"
+    return None
+
+
 def _claim(post_id: uuid.UUID) -> Post | None:
     """The one conditional UPDATE that gives one caller the right to send this post."""
     post = Post.objects.select_related("account").filter(pk=post_id).first()
@@ -78,8 +96,14 @@ def _claim(post_id: uuid.UUID) -> Post | None:
         return None
     if post.status not in (PostStatus.SCHEDULED, PostStatus.PUBLISHING):
         return None
+    if post.status == PostStatus.SCHEDULED and (code := _account_refusal(post)):
+        post_settle(
+            post=post, tiktok_status=None, code=code, via="send", from_status=PostStatus.SCHEDULED
+        )
+        return None
     with transaction.atomic():
         won = Post.objects.filter(
+            Q(sent_at__isnull=True) | Q(sent_at__gte=publish_cutoff()),
             pk=post_id,
             status=post.status,
             send_started_at__isnull=True,
@@ -88,6 +112,7 @@ def _claim(post_id: uuid.UUID) -> Post | None:
         ).update(
             status=PostStatus.PUBLISHING,
             send_started_at=now,
+            sent_at=Coalesce(F("sent_at"), Value(now, output_field=DateTimeField())),
             send_attempts=F("send_attempts") + 1,
             updated_at=now,
         )
@@ -166,6 +191,8 @@ def post_publish(*, post_id: uuid.UUID) -> None:
     except TikTokRateLimitError as exc:
         _release(post, timedelta(seconds=exc.retry_after))
     except PostingRefusedError as exc:
+        if exc.code == "privacy_level_option_mismatch":  # the creator's options changed
+            creator_info_forget(account=account)
         _fail(post, exc.code)
     except ReauthRequired:
         dead = account.status in DEAD_GRANT_STATUSES
@@ -187,15 +214,27 @@ def post_publish(*, post_id: uuid.UUID) -> None:
 
 
 def posts_sweep() -> int:
-    """Settles posts no worker will finish: a send that never stored its publish_id, and a
-    publish TikTok never reported final. Returns how many it settled."""
-    now = timezone.now()
-    stuck = Post.objects.filter(status=PostStatus.PUBLISHING).filter(
-        Q(publish_id__isnull=True, send_started_at__lt=now - _send_deadline())
-        | Q(publish_id__isnull=False, send_started_at__lt=now - STATUS_DEADLINE)
-    )
+    """Ends what no worker will finish; returns how many posts it failed. Idempotent and safe
+    on two workers (each settle is one conditional UPDATE):
+    - a send that never stored its publish_id (`send_outcome_unknown`);
+    - a post still publishing at its deadline (`status_unknown`), claimed by no live send;
+    - the wait for a published post's id at that deadline (the post stays published).
+    """
+    now, cutoff = timezone.now(), publish_cutoff()
+    lost = Q(publish_id__isnull=True, send_started_at__lt=now - _send_deadline())
+    unclaimed = Q(publish_id__isnull=False) | Q(send_started_at__isnull=True)
+    overdue = Q(sent_at__lt=cutoff) & unclaimed
     settled = 0
-    for post in stuck.select_related("account"):
-        code = "status_unknown" if post.publish_id else "send_outcome_unknown"
-        settled += post_settle(post=post, tiktok_status="FAILED", code=code, via="sweep")
+    for post in Post.objects.filter(Q(status=PostStatus.PUBLISHING) & (lost | overdue)):
+        if post.publish_id is None and post.send_started_at is not None:
+            settled += post_settle(
+                post=post, tiktok_status="FAILED", code="send_outcome_unknown", via="sweep"
+            )
+        else:  # TikTok's last word stays in tiktok_status: it never said FAILED
+            settled += post_settle(
+                post=post, tiktok_status=post.tiktok_status, code=DEADLINE_CODE, via="sweep"
+            )
+    Post.objects.filter(
+        status=PostStatus.PUBLISHED, next_poll_at__isnull=False, sent_at__lt=cutoff
+    ).update(next_poll_at=None, updated_at=now)
     return settled

@@ -41,7 +41,14 @@ REASONS = {
         "TikTok may or may not have received this post (no answer, or the worker stopped before "
         "storing TikTok's publish_id); it is not sent again: check the TikTok account."
     ),
-    "status_unknown": "TikTok did not report a final status within 24 hours.",
+    "status_unknown": (
+        "TikTok's final status could not be learned in time (no answer, no webhook, or the "
+        "account lost its authorization); check the TikTok account."
+    ),
+    "account_not_active": (
+        "The account was not active (expired, revoked or in error) when the post fell due; "
+        "it was not sent: reconnect the account and create the post again."
+    ),
 }
 
 

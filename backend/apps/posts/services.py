@@ -1,5 +1,5 @@
-"""A user's writes on posts: create (with an Idempotency-Key), cancel; and the creator info
-that a create is checked against."""
+"""A user's writes on posts: create (with an Idempotency-Key, checked against the creator
+info), cancel."""
 
 from __future__ import annotations
 
@@ -17,13 +17,9 @@ from apps.audit.models import AuditAction
 from apps.audit.services import RequestMeta
 from apps.core.errors import IdempotencyConflict, InvalidInput, PostNotCancellable, PostNotFound
 from apps.posts.audit import post_audit
+from apps.posts.creator_info import creator_info_fetch
 from apps.posts.models import Post, PostStatus
-from apps.posts.status import SCOPE
 from apps.posts.tasks import enqueue_publish
-from apps.tiktok_accounts import content_client
-from apps.tiktok_accounts.authorized import api_error, call_with_token
-from apps.tiktok_accounts.exceptions import TikTokError
-from apps.tiktok_accounts.fields import TokenUnreadableError
 from apps.tiktok_accounts.models import TikTokAccount
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
@@ -40,16 +36,6 @@ class PostDraft:
     disable_duet: bool
     disable_stitch: bool
     scheduled_at: datetime | None
-
-
-def creator_info_fetch(*, account: TikTokAccount) -> content_client.CreatorInfo:
-    """What the account's creator may post now, from TikTok (scope video.publish)."""
-    try:
-        return call_with_token(
-            account, SCOPE, lambda token: content_client.query_creator_info(access_token=token)
-        )
-    except (TikTokError, TokenUnreadableError) as exc:
-        raise api_error(exc, SCOPE) from exc
 
 
 def _fingerprint(account: TikTokAccount, draft: PostDraft) -> str:

@@ -10,7 +10,8 @@ import logging
 from typing import Any, Literal
 
 from apps.posts.models import Post
-from apps.posts.status import post_settle
+from apps.posts.settle import post_id_wait_stop, post_settle, post_video_id_store
+from apps.tiktok_accounts.content_client import post_id_text
 
 logger = logging.getLogger(__name__)
 
@@ -18,14 +19,37 @@ POST_EVENTS = (
     "post.publish.complete",
     "post.publish.failed",
     "post.publish.publicly_available",
+    "post.publish.no_longer_publicaly_available",  # sic: TikTok's spelling
 )
+
+
+def _video_id(content: dict[str, Any]) -> str | None:
+    try:
+        return post_id_text(content.get("post_id"))
+    except ValueError:
+        return None
+
+
+def _apply(post: Post, event: str, content: dict[str, Any]) -> bool:
+    """True when the event moved the post or taught it something (its id, its end of wait)."""
+    if event == "post.publish.failed":
+        reason = str(content.get("reason") or "internal")
+        return post_settle(post=post, tiktok_status="FAILED", code=reason, via="webhook")
+    if event == "post.publish.no_longer_publicaly_available":
+        return post_id_wait_stop(post=post)
+    video_id = _video_id(content) if event.endswith("publicly_available") else None
+    moved = post_settle(
+        post=post, tiktok_status="PUBLISH_COMPLETE", video_id=video_id, via="webhook"
+    )
+    return moved or (video_id is not None and post_video_id_store(post=post, video_id=video_id))
 
 
 def post_webhook_apply(
     *, event: str, user_openid: str, content: dict[str, Any]
 ) -> Literal["processed", "ignored"]:
     """`processed` when the event moved the post (or gave it its video id), else `ignored`:
-    an unknown publish_id, another TikTok user's, an unknown event, or news already applied."""
+    an unknown publish_id, another TikTok user's, an unknown event, or news already applied.
+    TikTok's word wins over the deadline: it settles a post failed as `status_unknown`."""
     publish_id = content.get("publish_id")
     if event not in POST_EVENTS or not isinstance(publish_id, str) or not publish_id:
         return "ignored"
@@ -36,19 +60,6 @@ def post_webhook_apply(
     )
     if post is None:
         return "ignored"
-    before = post.published_video_id
-    if event == "post.publish.failed":
-        reason = str(content.get("reason") or "internal")
-        moved = post_settle(post=post, tiktok_status="FAILED", code=reason, via="webhook")
-    else:
-        video_id = content.get("post_id") if event.endswith("publicly_available") else None
-        moved = post_settle(
-            post=post,
-            tiktok_status="PUBLISH_COMPLETE",
-            video_id=str(video_id) if video_id else None,
-            via="webhook",
-        )
-        if not moved and video_id and before is None:
-            moved = Post.objects.filter(pk=post.pk, published_video_id=str(video_id)).exists()
+    moved = _apply(post, event, content)
     logger.info("Webhook %s for post %s: %s", event, post.pk, "moved" if moved else "no change")
     return "processed" if moved else "ignored"

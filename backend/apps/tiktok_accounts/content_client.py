@@ -7,9 +7,9 @@ error bodies mapped to `exceptions.py`): one function per endpoint, typed result
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from apps.tiktok_accounts.client import _USER_INFO_ERRORS, _ErrorFactory, _parse, _request
 from apps.tiktok_accounts.exceptions import PostingRefusedError, TikTokError
@@ -93,11 +93,20 @@ class _PublishInitAnswer(BaseModel):
     data: _PublishInit
 
 
+def post_id_text(value: Any) -> str:
+    """A TikTok post id as its exact digits. The ids are 64-bit integers: JSON parsing keeps
+    an integer literal an int, and a float (which would have lost digits) is refused here."""
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+        raise ValueError("a TikTok post id is a non-negative integer")
+    return str(value)
+
+
 class PostStatus(BaseModel):
     status: str = Field(min_length=1)
     fail_reason: str = ""
-    # Sic: TikTok's own spelling.
-    publicaly_available_post_id: list[int | str] = []
+    # Sic: TikTok's own spelling. Empty until moderation ends, and forever for a post that is
+    # not public.
+    publicaly_available_post_id: list[Annotated[str, BeforeValidator(post_id_text)]] = []
 
 
 class _PostStatusAnswer(BaseModel):

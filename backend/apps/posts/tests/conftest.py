@@ -1,3 +1,3 @@
-from apps.posts.tests.fixtures import enqueued, link_account, make_post
+from apps.posts.tests.fixtures import clock, enqueued, link_account, make_post
 
-__all__ = ["enqueued", "link_account", "make_post"]
+__all__ = ["clock", "enqueued", "link_account", "make_post"]

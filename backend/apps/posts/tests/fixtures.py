@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import timedelta
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
+from django.db import connection
 from django.utils import timezone
 
 from api.accounts.tests.conftest import link_account
-from apps.posts import services
+from apps.posts import services, tasks
 from apps.posts.models import Post, PostStatus
 
-__all__ = ["enqueued", "link_account", "make_post"]
+__all__ = ["beat", "clock", "enqueued", "link_account", "make_post", "race"]
+
+# A fixed instant, so that no test depends on the hour or the date it runs at.
+NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> Iterator[time_machine.Traveller]:
+    """The clock stopped at NOON (for the service and the in-process fake TikTok alike); a
+    test moves it with `clock.shift(seconds)`. Request it before the fixtures that issue
+    tokens, so that they are issued on this clock."""
+    with time_machine.travel(NOON, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)
@@ -44,3 +59,37 @@ def make_post(link_account, user) -> Callable[..., tuple[Post, Any]]:
         return Post.objects.create(**values), person
 
     return make
+
+
+def beat(clock: time_machine.Traveller, *, seconds: float, every: float = 60) -> None:
+    """Moves the clock `seconds` on, running the two periodic scans every `every` seconds as
+    Celery beat would (tasks run eagerly in tests: each scan's publishes and polls too)."""
+    elapsed = 0.0
+    while elapsed < seconds:
+        step = min(every, seconds - elapsed)
+        clock.shift(step)
+        elapsed += step
+        tasks.posts_publish_due_task.apply()
+        tasks.posts_poll_due_task.apply()
+
+
+def race(*targets: Callable[[], Any]) -> list:
+    """Runs `targets` in threads released at once; their results or exceptions, in order."""
+    barrier = threading.Barrier(len(targets))
+    results: list = [None] * len(targets)
+
+    def run(index: int, target: Callable[[], Any]) -> None:
+        barrier.wait()
+        try:
+            results[index] = target()
+        except Exception as exc:
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, t)) for i, t in enumerate(targets)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results

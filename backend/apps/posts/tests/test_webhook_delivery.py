@@ -9,6 +9,8 @@ import requests
 
 from apps.posts import publisher
 from apps.posts.models import Post, PostStatus
+from apps.posts.tests.fixtures import beat
+from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -57,3 +59,33 @@ def test_a_signed_failed_webhook_fails_the_post(service, make_post) -> None:
     post.refresh_from_db()
     assert post.status == PostStatus.FAILED
     assert post.fail_reason
+
+
+def test_a_post_whose_access_is_removed_at_tiktok_ends_at_the_deadline_then_the_webhook_wins(
+    clock, service, make_post, settings
+) -> None:
+    post, person = make_post()
+    publisher.post_publish(post_id=post.pk)
+    beat(clock, seconds=5, every=5)
+    post.refresh_from_db()
+    assert (post.status, post.tiktok_status) == (PostStatus.PUBLISHING, "PROCESSING_DOWNLOAD")
+
+    # The fake's "Remove the app's access" page: the tokens die, authorization.removed comes.
+    page = requests.post(
+        f"{service.base_url}/demo/webhooks", data={"open_id": person.open_id}, timeout=15
+    )
+    assert page.status_code == 200
+    assert TikTokAccount.objects.get(pk=post.account_id).status == AccountStatus.REVOKED
+    beat(clock, seconds=settings.POST_PUBLISH_DEADLINE_SECONDS - 6)
+    post.refresh_from_db()
+    assert post.status == PostStatus.PUBLISHING
+    assert service.count("status_fetch") == 1
+    beat(clock, seconds=2, every=2)
+
+    post.refresh_from_db()
+    assert post.status == PostStatus.FAILED
+    assert post.fail_reason.startswith("status_unknown: ")
+    answer = _deliver(service, post.publish_id, "post.publish.complete")
+    assert answer == {"status": 200, "body": {"status": "processed"}}
+    post.refresh_from_db()
+    assert (post.status, post.fail_reason) == (PostStatus.PUBLISHED, None)

@@ -44,7 +44,7 @@ def _final_entries(post: Post) -> list[AuditLog]:
 
 
 def test_webhook_first_then_poller_changes_nothing_more(make_post, fake_tiktok) -> None:
-    post = _sent(make_post, fake_tiktok)
+    post = _sent(make_post, fake_tiktok, privacy_level="SELF_ONLY")
 
     assert _deliver(fake_tiktok, post, "post.publish.complete") == "processed"
     _poll_until_final(post)

@@ -4,7 +4,9 @@ Behaviour follows TikTok's docs (tiktok-api-v2-video-list, content-posting-api-r
 direct-post, -query-creator-info, -get-video-status, webhooks-events): scopes are honoured,
 each access token has TikTok's per-minute limits (video list 600, creator info 20, init 6,
 status fetch 30), a publish advances over status polls from PROCESSING_DOWNLOAD to
-PUBLISH_COMPLETE, or to FAILED while the failure switch is set. Handlers answer
+PUBLISH_COMPLETE, or to FAILED while the failure switch is set. A public post's id is withheld
+for `post_id_delay` seconds after PUBLISH_COMPLETE (moderation; `time.time()`, so tests move it
+with time-machine) and a private one never gets one. Handlers answer
 `(HTTP status, JSON payload)`; transport.py owns the HTTP, api.py the counting and the generic
 faults.
 """
@@ -69,6 +71,8 @@ POSTING_ERRORS = {
     "token_not_authorized_for_specified_publish_id": 400,
 }
 PRIVACY_LEVELS = ("PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR", "SELF_ONLY")
+# Webhook events that carry the post id (sic: TikTok spells the second one so).
+ID_EVENTS = ("post.publish.publicly_available", "post.publish.no_longer_publicaly_available")
 _VIDEO_EPOCH = 1_700_000_000  # create_time of the oldest fake video
 
 
@@ -82,6 +86,7 @@ class Publish:
     fail_reason: str | None
     polls: int = 0
     post_id: int | None = None
+    completed_at: float | None = None  # when a status fetch first answered PUBLISH_COMPLETE
 
 
 def _answer(status: int, code: str, message: str, log_id: str, data: Any = None) -> tuple:
@@ -131,6 +136,10 @@ class FakeContent:
             self.fail_reason: str | None = None
             self.privacy_level_options = [*PRIVACY_LEVELS[:2], "SELF_ONLY"]
             self.inits: list[Publish] = []
+            # Moderation: seconds a public post's id is withheld after PUBLISH_COMPLETE.
+            self.post_id_delay = 0.0
+            # Post ids handed out first, in order (e.g. ids a float would corrupt).
+            self.next_post_ids: deque[int] = deque()
 
     # --- controls ----------------------------------------------------------------------------
     def set_videos(self, open_id: str, count: int) -> None:
@@ -144,6 +153,14 @@ class FakeContent:
         """Publishes initialised from now on end FAILED with `reason` (None: they succeed)."""
         self.fail_reason = reason
 
+    def delay_post_ids(self, seconds: float, ids: list[int] | None = None) -> None:
+        """Public post ids come `seconds` after PUBLISH_COMPLETE; `ids` are the next ones."""
+        if seconds < 0 or any(not isinstance(i, int) or i <= 0 for i in ids or []):
+            raise ValueError("seconds must be >= 0 and ids positive integers")
+        with self._lock:
+            self.post_id_delay = seconds
+            self.next_post_ids.extend(ids or [])
+
     def post_event(
         self, publish_id: str, event: str, create_time: int | None = None
     ) -> dict[str, Any]:
@@ -153,8 +170,9 @@ class FakeContent:
         content: dict[str, Any] = {"publish_id": publish_id, "publish_type": "DIRECT_PUBLISH"}
         if event == "post.publish.failed":
             content["reason"] = publish.fail_reason or "internal"
-        elif event == "post.publish.publicly_available":
-            publish.post_id = publish.post_id or self._post_id()
+        elif event in ID_EVENTS:
+            with self._lock:
+                publish.post_id = publish.post_id or self._post_id()
             content["post_id"] = str(publish.post_id)
         elif event != "post.publish.complete":
             raise ValueError(f"unknown post event {event}")
@@ -172,6 +190,8 @@ class FakeContent:
                 self.set_videos(args["open_id"], int(args["count"]))
             case "fail_publishes":
                 self.fail_publishes(args.get("reason"))
+            case "post_ids":
+                self.delay_post_ids(float(args.get("delay", 0)), args.get("ids"))
             case "post_event":
                 return self.post_event(args["publish_id"], args["event"])
             case _:
@@ -285,13 +305,16 @@ class FakeContent:
             if publish.polls >= self.polls_to_complete and publish.fail_reason:
                 data = {"status": "FAILED", "fail_reason": publish.fail_reason}
             elif publish.polls >= self.polls_to_complete:
-                public = publish.privacy_level == "PUBLIC_TO_EVERYONE"
-                if public and publish.post_id is None:
-                    publish.post_id = self._post_id()
-                ids = [publish.post_id] if public else []
-                data = {"status": "PUBLISH_COMPLETE", "publicaly_available_post_id": ids}
+                data = {"status": "PUBLISH_COMPLETE", "publicaly_available_post_id": []}
+                publish.completed_at = publish.completed_at or time.time()
+                moderated = time.time() >= publish.completed_at + self.post_id_delay
+                if publish.privacy_level == "PUBLIC_TO_EVERYONE" and moderated:
+                    publish.post_id = publish.post_id or self._post_id()
+                    data["publicaly_available_post_id"] = [publish.post_id]
         return _answer(200, "ok", "", log_id, data)
 
-    @staticmethod
-    def _post_id() -> int:
+    def _post_id(self) -> int:
+        """The next queued id, else a random 19-digit one (the caller holds the lock)."""
+        if self.next_post_ids:
+            return self.next_post_ids.popleft()
         return 7_400_000_000_000_000_000 + secrets.randbelow(10**15)

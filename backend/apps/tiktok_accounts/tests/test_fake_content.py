@@ -117,3 +117,39 @@ def test_controls_from_another_process_and_the_post_webhook_payload(fake_tiktok)
     assert body["client_key"] == fake_tiktok.client_key
     assert json.loads(body["content"])["publish_id"] == publish_id
     assert control("post_event", publish_id=publish_id, event="post.publish.x").status_code == 400
+
+
+def test_post_ids_are_withheld_for_the_moderation_delay_and_keep_every_digit(
+    fake_tiktok, time_machine
+) -> None:
+    time_machine.move_to("2026-03-10T12:00:00Z", tick=False)
+    answer = requests.post(
+        f"{fake_tiktok.base_url}/_fake/post_ids", json={"delay": 60, "ids": [2**63 - 1]}, timeout=5
+    )
+    assert answer.ok
+    token = _token(fake_tiktok)
+    public, private = _init(token, "PUBLIC_TO_EVERYONE"), _init(token)
+    raw: list[dict] = []
+
+    def poll(publish_id: str) -> list[str]:
+        response = requests.post(
+            f"{fake_tiktok.base_url}/v2/post/publish/status/fetch/",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"publish_id": publish_id},
+            timeout=5,
+        )
+        raw.append(response.text)
+        data = content_client.PostStatus.model_validate(response.json()["data"])
+        return data.publicaly_available_post_id
+
+    poll(public)  # PROCESSING_DOWNLOAD, then PUBLISH_COMPLETE from the second poll on
+    assert poll(public) == []
+    assert '"PUBLISH_COMPLETE"' in raw[-1]
+    time_machine.shift(59)
+    assert poll(public) == []
+    time_machine.shift(1)
+    assert poll(public) == [str(2**63 - 1)]
+    assert f"[{2**63 - 1}]" in raw[-1]  # a JSON integer, as TikTok sends it
+    for _ in range(3):
+        time_machine.shift(3600)
+        assert poll(private) == []
