@@ -22,8 +22,10 @@ accounts once per transaction; only a delete of many rows, signalled per row, re
 would need Django's private on-commit list, whose callbacks captureOnCommitCallbacks only
 partly runs.
 
-Raw SQL bypasses all this: no module writes the table that way (tests/test_stale_reads.py
-scans for any; the live-count migration only names it in its triggers).
+No path moves an account to another owner; one that did would leave the other owner's reads
+to expire (READ_CACHE_TTL_SECONDS). Raw SQL bypasses all this: no module writes the table that
+way (tests/test_stale_reads.py scans for any; the live-count migration only names it in its
+triggers).
 """
 
 from __future__ import annotations
