@@ -95,13 +95,14 @@ def cache_store(*entries: Entry) -> None:
     pipe.execute()
 
 
-def cache_store_on_commit(entry: Entry, *, lost: str) -> None:
-    """Stores `entry` (an invalidation) once the current transaction commits. The write has
-    committed by then, so an unreachable cache is logged as `lost`, never raised into the
-    request (see docs/operations.md, "After a Redis outage", for what a lost invalidation costs)."""
+def cache_store_on_commit(*entries: Entry, lost: str) -> None:
+    """Stores `entries` (invalidations) once the current transaction commits, in one round
+    trip. The write has committed by then, so an unreachable cache is logged as `lost`, never
+    raised into the request (docs/operations.md, "After a Redis outage", says what a lost
+    invalidation costs)."""
 
     def store() -> None:
         with cache_optional(lost):
-            cache_store(entry)
+            cache_store(*entries)
 
     transaction.on_commit(store)

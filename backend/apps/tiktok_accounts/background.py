@@ -33,7 +33,6 @@ from apps.tiktok_accounts.exceptions import (
 )
 from apps.tiktok_accounts.fields import TokenUnreadableError
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
-from apps.tiktok_accounts.selectors import summary_invalidate
 from apps.tiktok_accounts.services.errors import tiktok_error_to_api
 from apps.tiktok_accounts.services.sync import (
     SyncOutcome,
@@ -214,6 +213,4 @@ def accounts_refresh_ahead(
                 for r in done
             )
         )
-        for user_id in {r.account.user_id for r in done if r.outcome == "reauth_required"}:
-            summary_invalidate(user_id=user_id)
     return results

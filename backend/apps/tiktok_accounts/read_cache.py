@@ -4,10 +4,9 @@ The contract's "Caching of reads": an answer is served from the shared cache for
 READ_CACHE_TTL_SECONDS, but never once a write to that user's accounts has committed, in any
 process. How:
 - Each user has a reads version in the cache, a random token; `account_reads_invalidate`
-  replaces it when the writing transaction commits. It is THE invalidation: every write to a
-  user's accounts calls it (services' `account_store` and `outcomes_store` do), and so must
-  any new write path (jobs, webhooks, videos). `selectors.summary_invalidate` is the same
-  function under its older name.
+  replaces it when the writing transaction commits. No write path calls it: TikTokAccount's
+  managers and signals do, for every ORM write of an account row, however written
+  (models.stale_reads), so a new write path cannot forget it.
 - A cached answer is stored with the version read before the database was: it is served only
   while that is still the version. A request that read the database before a write committed
   stores its answer under the old version, which nobody serves any more.
@@ -24,7 +23,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -59,10 +58,14 @@ def _read_keys(request: HttpRequest, user_id: object) -> list[str]:
     return [_version_key(user_id), _answer_key(request, user_id)]
 
 
-def account_reads_invalidate(*, user_id: object) -> None:
-    """Makes every cached read of `user_id`'s accounts stale when the current write commits."""
-    entry = Entry(_version_key(user_id), secrets.token_hex(8), VERSION_TIMEOUT_SECONDS)
-    cache_store_on_commit(entry, lost="cached reads not invalidated")
+def account_reads_invalidate(*, user_ids: Iterable[object]) -> None:
+    """Makes every cached read of these users' accounts stale when the current write commits.
+    Called by TikTokAccount's own writes only (models.stale_reads), never by a service."""
+    entries = [
+        Entry(_version_key(user_id), secrets.token_hex(8), VERSION_TIMEOUT_SECONDS)
+        for user_id in user_ids
+    ]
+    cache_store_on_commit(*entries, lost="cached reads not invalidated")
 
 
 def read_cache_ttl() -> int:

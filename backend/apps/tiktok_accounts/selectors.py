@@ -10,10 +10,6 @@ from django.db.models.functions import Coalesce
 
 from apps.core.errors import AccountNotFound
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
-from apps.tiktok_accounts.read_cache import account_reads_invalidate
-
-# The one invalidation of a user's cached reads, under the name every write path calls.
-summary_invalidate = account_reads_invalidate
 
 
 def account_get(*, user: AbstractBaseUser, account_id: uuid.UUID) -> TikTokAccount:

@@ -15,7 +15,6 @@ from apps.tiktok_accounts.authorized import api_error, call_with_token
 from apps.tiktok_accounts.exceptions import TikTokError
 from apps.tiktok_accounts.fields import TokenUnreadableError
 from apps.tiktok_accounts.models import TikTokAccount
-from apps.tiktok_accounts.selectors import summary_invalidate
 from apps.videos.models import SYNCED_FIELDS, TikTokVideo
 
 logger = logging.getLogger(__name__)
@@ -83,7 +82,4 @@ def account_videos_sync(*, account: TikTokAccount, meta: RequestMeta) -> VideoSy
     except (TikTokError, TokenUnreadableError) as exc:
         logger.warning("Account %s: video sync failed: %s", account.pk, type(exc).__name__)
         raise api_error(exc, SCOPE) from exc
-    finally:
-        if synced:
-            summary_invalidate(user_id=account.user_id)
     return VideoSyncResult(synced=synced, has_more=has_more)

@@ -17,7 +17,6 @@ from apps.audit.models import AuditAction
 from apps.audit.services import SYSTEM, AuditEntry, audit_record
 from apps.posts.services_webhooks import POST_EVENTS, post_webhook_apply
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
-from apps.tiktok_accounts.selectors import summary_invalidate
 from apps.webhooks.envelope import WebhookEnvelope, content_parse
 from apps.webhooks.models import WebhookStatus
 
@@ -79,8 +78,6 @@ def authorization_removed(envelope: WebhookEnvelope) -> WebhookStatus:
             for pk, user_id, status in rows
         )
     )
-    for user_id in {user_id for _, user_id, _ in rows}:
-        summary_invalidate(user_id=user_id)
     return WebhookStatus.PROCESSED
 
 

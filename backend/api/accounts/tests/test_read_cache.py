@@ -6,6 +6,7 @@ production (inside a test's rolled-back transaction nothing ever commits).
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from api.accounts.rendering import account_page_json
 from api.accounts.schemas import AccountPageOut
+from api.accounts.tests.utils import assert_error
 from apps.audit.services import RequestMeta
 from apps.core.renderers import json_dumps
 from apps.tiktok_accounts import services
@@ -83,7 +85,7 @@ def test_ttl_zero_switches_the_cache_off(auth_client, user, settings) -> None:
     account = TikTokAccountFactory(user=user)
     auth_client.get(LIST)
     auth_client.get("/api/auth/me")
-    # A change no service made (no invalidation): only an uncached read can see it.
+    # Never committed (the test's transaction rolls back): only an uncached read can see it.
     TikTokAccount.objects.filter(pk=account.pk).update(follower_count=424242)
 
     with CaptureQueriesContext(connection) as queries:
@@ -101,7 +103,7 @@ def test_a_cached_answer_lives_read_cache_ttl_seconds(
     settings.READ_CACHE_TTL_SECONDS = 60
     account = TikTokAccountFactory(user=user, follower_count=1)
     auth_client.get(LIST)
-    TikTokAccount.objects.filter(pk=account.pk).update(follower_count=2)  # no invalidation
+    TikTokAccount.objects.filter(pk=account.pk).update(follower_count=2)  # never commits
     now = locmem.time.time()
 
     monkeypatch.setattr(locmem.time, "time", lambda: now + 59)
@@ -185,3 +187,32 @@ def test_every_kind_of_write_makes_the_cached_reads_stale(
     after = _reads(auth_client)
     assert after == _uncached(auth_client, settings)
     assert after != before
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("call", "endpoint"), [("post videos/sync", "video_list"), ("get creator-info", "creator_info")]
+)
+@pytest.mark.parametrize("grant", ["rejected_after_refresh", "revoked_at_tiktok"])
+def test_a_content_route_finding_the_grant_dead_shows_in_the_cached_reads_at_once(
+    call, endpoint, grant, auth_client, user, link_account, fake_tiktok, settings
+) -> None:
+    account, person = link_account(user)
+    link_account(user)
+    _reads(auth_client)  # cached: both accounts active
+    if grant == "revoked_at_tiktok":
+        fake_tiktok.revoke_all(person.open_id)
+    else:
+        fake_tiktok.add_fault(endpoint, "token_invalid")  # even the refreshed token
+    method, route = call.split()
+
+    response = getattr(auth_client, method)(f"{LIST}/{account.id}/{route}")
+
+    assert_error(response, 409, "TIKTOK_REAUTH_REQUIRED")
+    status = TikTokAccount.objects.get(pk=account.pk).status
+    assert status in (AccountStatus.TOKEN_EXPIRED, AccountStatus.REVOKED)
+    after = _reads(auth_client)
+    assert after == _uncached(auth_client, settings)
+    listed = {item["id"]: item["status"] for item in json.loads(after[LIST])["items"]}
+    assert listed[str(account.id)] == status
+    assert json.loads(after[SUMMARY])["active_accounts"] == 1

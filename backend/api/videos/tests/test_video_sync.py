@@ -106,22 +106,6 @@ def test_sync_costs_one_statement_per_page_whatever_the_page_size(
     assert counts[0] == counts[1]
 
 
-def test_sync_makes_the_users_cached_reads_stale(
-    auth_client, user, link_account, fake_tiktok, monkeypatch
-) -> None:
-    account, person = link_account(user)
-    fake_tiktok.content.set_videos(person.open_id, 2)
-    invalidated = []
-    monkeypatch.setattr(
-        "apps.videos.services.summary_invalidate",
-        lambda *, user_id: invalidated.append(user_id),
-    )
-
-    _sync(auth_client, account)
-
-    assert invalidated == [user.pk]
-
-
 def test_sync_refreshes_an_expiring_token_first(
     auth_client, user, link_account, fake_tiktok
 ) -> None:

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 
 from apps.tiktok_accounts.fields import EncryptedTokenField
+from apps.tiktok_accounts.models.stale_reads import AccountManager
 
 # The fields a sync copies from TikTok's user info and audits. (`union_id`, like `open_id`,
 # identifies the TikTok user and is set once, at connect.)
@@ -37,7 +38,7 @@ class AccountStatus(models.TextChoices):
     ERROR = "error"
 
 
-class LiveAccountManager(models.Manager["TikTokAccount"]):
+class LiveAccountManager(AccountManager):
     """Hides soft-deleted accounts: the default everywhere a user can see."""
 
     def get_queryset(self) -> models.QuerySet[TikTokAccount]:
@@ -98,7 +99,8 @@ class TikTokAccount(models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[LiveAccountManager] = LiveAccountManager()
-    all_objects: ClassVar[models.Manager[TikTokAccount]] = models.Manager()
+    # Both managers write through AccountQuerySet: every write makes cached reads stale.
+    all_objects: ClassVar[AccountManager] = AccountManager()
 
     class Meta:
         base_manager_name = "all_objects"

@@ -7,7 +7,6 @@ from typing import Any
 from apps.audit.models import AuditAction
 from apps.audit.services import AuditEntry, RequestMeta, audit_record
 from apps.tiktok_accounts.models import TikTokAccount
-from apps.tiktok_accounts.selectors import summary_invalidate
 
 
 def account_store(
@@ -19,7 +18,8 @@ def account_store(
     changes: dict[str, Any] | None = None,
     metadata: dict[str, Any],
 ) -> None:
-    """Saves one account's change with its audit entry; the summary follows on commit."""
+    """Saves one account's change with its audit entry (cached reads go stale at commit:
+    models.stale_reads)."""
     account.save(update_fields=fields)
     audit_record(
         AuditEntry(
@@ -31,4 +31,3 @@ def account_store(
             metadata=metadata,
         )
     )
-    summary_invalidate(user_id=account.user_id)

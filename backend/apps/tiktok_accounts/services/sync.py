@@ -35,7 +35,6 @@ from apps.tiktok_accounts.exceptions import (
 from apps.tiktok_accounts.fields import TokenUnreadableError
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.tiktok_accounts.models.tiktok_account_model import PROFILE_FIELDS
-from apps.tiktok_accounts.selectors import summary_invalidate
 from apps.tiktok_accounts.services.errors import tiktok_error_to_api
 from apps.tiktok_accounts.services.tokens import DEAD_GRANT_STATUSES, call_with_fresh_token
 
@@ -157,7 +156,6 @@ def outcomes_store(
         TikTokAccount.all_objects.bulk_update(accounts, SYNC_WRITE_FIELDS)
         audit_record(*entries)
         history_record(accounts=succeeded, at=now)
-        summary_invalidate(user_id=user_id)
     for account in succeeded:  # what the caller renders: the sync's own result
         account.status, account.last_sync_error = AccountStatus.ACTIVE, None
 

@@ -28,7 +28,6 @@ from apps.tiktok_accounts.exceptions import (
 )
 from apps.tiktok_accounts.fields import TokenUnreadableError
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
-from apps.tiktok_accounts.selectors import summary_invalidate
 from apps.tiktok_accounts.services.errors import tiktok_error_to_api
 
 logger = logging.getLogger(__name__)
@@ -81,7 +80,6 @@ def account_refresh_token(*, account: TikTokAccount) -> bool:
         TikTokAccount.all_objects.filter(pk=account.pk, token_version=seen).update(
             status=account.status, refresh_lock_until=None
         )
-        summary_invalidate(user_id=account.user_id)  # the status shows in every read
         raise
     except BaseException:
         TikTokAccount.all_objects.filter(pk=account.pk, token_version=seen).update(

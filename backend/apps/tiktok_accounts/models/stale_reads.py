@@ -1,0 +1,119 @@
+"""Every write of a TikTokAccount row makes its owner's cached reads stale when it commits.
+
+The cached list pages and summary (read_cache) show account rows. Left to each write path,
+the invalidation was forgotten (issue 17: a content route marked an account `token_expired`
+and the list kept showing it `active`), so the model does it, for every way the ORM writes:
+- `save()` and `create()` (connect, delete, restore, the admin), instance, queryset and
+  cascade deletes: post_save and post_delete, which Django sends per row, from a cascade too
+  (an overridden `save`/`delete` misses the cascade of a deleted user). Connected in
+  TikTokAccountsConfig.ready.
+- `QuerySet.update()`, `bulk_update()`, `bulk_create()` send no signal: AccountQuerySet, the
+  queryset of both managers (so of `user.tiktok_accounts` too), overrides them.
+
+Cost: the `bulk_*` writes know their rows' owners. `update()` learns them with one SELECT of
+the distinct owners, then updates only those owners' rows (`AND user_id IN (...)`), so no row
+changes unless its owner is invalidated, even if a concurrent write makes another row match
+in between; nothing matched, no UPDATE is sent. A write of token fields only (the refresh
+lease, a refresh, the key rotation: the frequent writes) changes no read and skips all this.
+Each write statement stores one new reads version per owner at commit (nothing on rollback),
+all in one Redis round trip; the read path is untouched (still one round trip). Deduplicating
+across the statements of a transaction would save nothing today (every path writes a user's
+accounts once per transaction; only a delete of many rows, signalled per row, repeats) and
+would need Django's private on-commit list, whose callbacks captureOnCommitCallbacks only
+partly runs.
+
+No path moves an account to another owner; one that did would leave the other owner's reads
+to expire (READ_CACHE_TTL_SECONDS). Raw SQL bypasses all this: no module writes the table that
+way (tests/test_stale_reads.py scans for any; the live-count migration only names it in its
+triggers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+
+from apps.tiktok_accounts.read_cache import account_reads_invalidate
+
+if TYPE_CHECKING:
+    from apps.tiktok_accounts.models.tiktok_account_model import TikTokAccount
+
+# The fields of the token lifecycle: no cached read shows them (tests/test_stale_reads.py).
+UNREAD_FIELDS = frozenset(
+    {
+        "access_token",
+        "refresh_token",
+        "access_token_expires_at",
+        "refresh_token_expires_at",
+        "token_version",
+        "refresh_lock_until",
+    }
+)
+# Whose cached reads an account shows in (see reads_owners).
+READS_OWNER = "user_id"
+
+# Set while bulk_update runs its UPDATEs: it knows its owners, so update() need not look.
+_owners_known: ContextVar[bool] = ContextVar("stale_reads_owners_known", default=False)
+
+
+def reads_owners(accounts: Iterable[TikTokAccount]) -> set[Any]:
+    """Whose cached reads show these accounts: their users'. The one place that decides it;
+    reads keyed by workspace change this, READS_OWNER and read_cache's keys, nothing else.
+    A queryset costs one SELECT."""
+    if isinstance(accounts, models.QuerySet):
+        owners = accounts.order_by().values_list(READS_OWNER, flat=True).distinct()
+        return set(owners)
+    return {getattr(account, READS_OWNER) for account in accounts}
+
+
+def _shown(fields: Iterable[str]) -> bool:
+    """True unless every field written is one no read shows."""
+    return not set(fields) <= UNREAD_FIELDS
+
+
+class AccountQuerySet(models.QuerySet["TikTokAccount"]):
+    """The ORM's writes that send no signal, each making its rows' owners' reads stale."""
+
+    def update(self, **kwargs: Any) -> int:
+        if not _shown(kwargs) or _owners_known.get():
+            return super().update(**kwargs)
+        owners = reads_owners(self)
+        if not owners:
+            return 0
+        owned = self.filter(**{f"{READS_OWNER}__in": owners})
+        rows = super(AccountQuerySet, owned).update(**kwargs)
+        if rows:
+            account_reads_invalidate(user_ids=owners)
+        return rows
+
+    def bulk_update(
+        self, objs: Iterable[TikTokAccount], fields: Sequence[str], batch_size: int | None = None
+    ) -> int:
+        objs = list(objs)
+        known = _owners_known.set(True)
+        try:
+            rows = super().bulk_update(objs, fields, batch_size=batch_size)
+        finally:
+            _owners_known.reset(known)
+        if rows and _shown(fields):
+            account_reads_invalidate(user_ids=reads_owners(objs))
+        return rows
+
+    def bulk_create(self, objs: Iterable[TikTokAccount], *args: Any, **kwargs: Any) -> Any:
+        created = super().bulk_create(objs, *args, **kwargs)
+        account_reads_invalidate(user_ids=reads_owners(created))
+        return created
+
+
+AccountManager = models.Manager.from_queryset(AccountQuerySet)
+
+
+def account_row_written(
+    sender: type, instance: TikTokAccount, update_fields: Any = None, **kwargs: Any
+) -> None:
+    """post_save / post_delete receiver of TikTokAccount (a delete has no update_fields)."""
+    if update_fields is None or _shown(update_fields):
+        account_reads_invalidate(user_ids=reads_owners([instance]))
