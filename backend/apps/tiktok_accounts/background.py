@@ -33,6 +33,7 @@ from apps.tiktok_accounts.exceptions import (
 )
 from apps.tiktok_accounts.fields import TokenUnreadableError
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
+from apps.tiktok_accounts.models.tiktok_account_model import token_refresh_horizon
 from apps.tiktok_accounts.selectors import summary_invalidate
 from apps.tiktok_accounts.services.errors import tiktok_error_to_api
 from apps.tiktok_accounts.services.sync import (
@@ -155,11 +156,10 @@ def _videos_sync_in_worker(account: TikTokAccount) -> None:
 
 def refresh_due_accounts(ahead_seconds: int | None = None) -> QuerySet[TikTokAccount]:
     """Live active accounts whose access token expires within `ahead_seconds`
-    (default TOKEN_REFRESH_AHEAD_SECONDS)."""
-    ahead = settings.TOKEN_REFRESH_AHEAD_SECONDS if ahead_seconds is None else ahead_seconds
-    horizon = timezone.now() + timedelta(seconds=ahead)
+    (default TOKEN_REFRESH_AHEAD_SECONDS, the margin a sync uses too)."""
     return TikTokAccount.objects.filter(
-        status=AccountStatus.ACTIVE, access_token_expires_at__lte=horizon
+        status=AccountStatus.ACTIVE,
+        access_token_expires_at__lte=token_refresh_horizon(ahead_seconds),
     )
 
 
