@@ -1,4 +1,4 @@
-"""A chunk's progress writes: one as the first account finishes, then at most one a second.
+"""A job's progress writes: one as the first account finishes, then at most one a second.
 
 The clock is time-machine's: each account's sync moves it 100 ms on, and the accounts finish
 one at a time (a sequential stand-in for the worker threads), so the count is exact.
@@ -16,8 +16,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.jobs import services
-from apps.jobs.models import Job, JobStatus
-from apps.jobs.progress import PROGRESS_INTERVAL
+from apps.jobs.models import Job, JobChunk, JobStatus
+from apps.jobs.progress import PROGRESS_INTERVAL, ChunkProgress
 from apps.tiktok_accounts import background
 from apps.tiktok_accounts.background import CHUNK_SIZE
 from apps.tiktok_accounts.client import UserInfo
@@ -64,3 +64,31 @@ def test_a_big_chunk_writes_its_progress_at_most_once_a_second(user, monkeypatch
     assert 1 < seen_done[-1] < CHUNK_SIZE
     job.refresh_from_db()
     assert (job.status, job.succeeded, job.failed) == (JobStatus.SUCCEEDED, CHUNK_SIZE, 0)
+
+
+def test_two_chunks_of_one_job_share_its_one_write_a_second(user) -> None:
+    with time_machine.travel(START, tick=False) as clock:
+        accounts = TikTokAccountFactory.create_batch(4, user=user)
+        job = Job.objects.create(user=user, status=JobStatus.RUNNING, total=4)
+        runs = [
+            ChunkProgress(
+                chunk_id=JobChunk.objects.create(job=job, account_ids=[str(a.id) for a in pair]).pk,
+                job_id=job.id,
+                final=False,
+            )
+            for pair in (accounts[:2], accounts[2:])
+        ]
+
+        def finished(run: ChunkProgress, account: Any) -> int:
+            run.add(SyncOutcome(account=account, profile=UserInfo(open_id=account.open_id)))
+            return Job.objects.get(pk=job.pk).done
+
+        assert finished(runs[0], accounts[0]) == 1
+        assert finished(runs[1], accounts[2]) == 1  # the job's progress was just written
+        clock.shift(PROGRESS_INTERVAL)
+        assert finished(runs[1], accounts[3]) == 3
+        assert finished(runs[0], accounts[1]) == 3  # the other chunk's write took this second
+        assert [run.finish(attempt=0) for run in runs] == [None, None]
+
+    job.refresh_from_db()
+    assert (job.status, job.succeeded) == (JobStatus.SUCCEEDED, 4)
