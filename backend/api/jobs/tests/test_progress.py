@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable
 
 import pytest
@@ -32,7 +33,7 @@ class Gates:
 
     def __init__(self, accounts: Iterable[TikTokAccount]) -> None:
         self.gates = {account.id: threading.Event() for account in accounts}
-        self.seen: set = set()
+        self.seen: set[uuid.UUID] = set()
         self._lock = threading.Lock()
 
     def fetch(self, account: TikTokAccount) -> SyncOutcome:
@@ -44,8 +45,9 @@ class Gates:
         return profile_fetch_in_worker(account)
 
     def open(self, *accounts: TikTokAccount) -> None:
-        for account in accounts or self.gates:
-            self.gates[getattr(account, "id", account)].set()
+        """Lets these accounts' syncs go on (every account's when none is named)."""
+        for account_id in [account.id for account in accounts] or list(self.gates):
+            self.gates[account_id].set()
 
 
 def _start_job(user, monkeypatch: pytest.MonkeyPatch, gates: Gates) -> tuple[Job, int]:
