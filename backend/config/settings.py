@@ -215,8 +215,6 @@ TIKTOK_TIMEOUT_SECONDS = env_float("TIKTOK_TIMEOUT_SECONDS", 10.0)
 # video ones are optional: a route that needs a missing one answers TIKTOK_REAUTH_REQUIRED.
 TIKTOK_REQUIRED_SCOPES = ["user.info.basic", "user.info.profile", "user.info.stats"]
 TIKTOK_SCOPES = [*TIKTOK_REQUIRED_SCOPES, "video.list", "video.publish"]
-# Refresh an access token this long before TikTok says it expires.
-TIKTOK_TOKEN_REFRESH_MARGIN_SECONDS = 300
 # A webhook whose signed timestamp is further than this from now, either way, is refused.
 TIKTOK_WEBHOOK_TOLERANCE_SECONDS = env_int("TIKTOK_WEBHOOK_TOLERANCE_SECONDS", 300, minimum=1)
 BATCH_SYNC_MAX_WORKERS = env_int("BATCH_SYNC_MAX_WORKERS", 5, minimum=1)
@@ -233,6 +231,8 @@ CREATOR_INFO_CACHE_SECONDS = env_int("CREATOR_INFO_CACHE_SECONDS", 60)
 # --- Background work (Celery; config/celery.py reads every CELERY_* name) --------------------
 TIKTOK_REQUESTS_PER_MINUTE = env_int("TIKTOK_REQUESTS_PER_MINUTE", 500, minimum=1)
 TOKEN_REFRESH_INTERVAL_SECONDS = env_int("TOKEN_REFRESH_INTERVAL_SECONDS", 300, minimum=1)
+# The one refresh margin: the background refresher, syncs and content calls refresh an access
+# token only this close to its expiry (TikTok rotates refresh tokens on every refresh).
 TOKEN_REFRESH_AHEAD_SECONDS = env_int("TOKEN_REFRESH_AHEAD_SECONDS", 1800, minimum=1)
 SCHEDULED_SYNC_INTERVAL_SECONDS = env_int("SCHEDULED_SYNC_INTERVAL_SECONDS", 900, minimum=1)
 SYNC_STALE_AFTER_SECONDS = env_int("SYNC_STALE_AFTER_SECONDS", 21600, minimum=1)

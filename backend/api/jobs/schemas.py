@@ -18,7 +18,10 @@ class JobOut(Schema):
     kind: JobKind
     status: JobStatus
     total: int
-    done: int
+    done: int = Field(
+        description="succeeded + failed. Grows while the job runs: each account is counted "
+        "once its sync is stored (written at most about once a second per job)."
+    )
     succeeded: int
     failed: int
     errors: list[JobErrorOut]

@@ -39,5 +39,6 @@ class JobAdmin(ViewOnlyAdmin):
         "started_at",
         "finished_at",
         "heartbeat_at",
+        "progress_at",
     )
     readonly_fields = fields

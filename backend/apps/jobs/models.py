@@ -42,6 +42,8 @@ class Job(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     # Last sign of life of whoever works on the job; the watchdog acts when it gets old.
     heartbeat_at = models.DateTimeField(default=timezone.now)
+    # The last write of a running chunk's progress: throttles them to one a second per job.
+    progress_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-created_at", "-id")

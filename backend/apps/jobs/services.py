@@ -1,11 +1,12 @@
 """Sync-all jobs: start one, run its chunks, and never leave one running forever.
 
 A job is split into chunks of accounts at start; each chunk is one task that claims the chunk
-with a lease, syncs its accounts (apps.tiktok_accounts.background) and, in one transaction,
-stores their outcomes, marks the chunk done and adds to the job's counters: a chunk that runs
-twice (a redelivered message) finds itself done and does nothing. A worker that dies leaves a
-lapsed lease; the watchdog (every minute) hands such chunks out again, and fails the job when
-one chunk keeps dying.
+with a lease and syncs its accounts (apps.tiktok_accounts.background); as they finish, their
+outcomes are stored, taken out of the chunk and added to the job's counters together
+(apps.jobs.progress): a chunk that runs twice (a redelivered message) finds its accounts
+stored, or itself done, and does nothing. A worker that dies leaves a lapsed lease; the
+watchdog (every minute) hands such chunks out again, and fails the job when one chunk keeps
+dying.
 """
 
 from __future__ import annotations
@@ -14,24 +15,18 @@ import logging
 import uuid
 from collections.abc import Iterable
 from datetime import timedelta
+from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.core.errors import AccountNotFound, ServiceUnavailable
-from apps.jobs.models import (
-    ACTIVE_STATUSES,
-    MAX_JOB_ERRORS,
-    Job,
-    JobChunk,
-    JobKind,
-    JobStatus,
-)
+from apps.core.errors import ServiceUnavailable
+from apps.jobs.models import ACTIVE_STATUSES, Job, JobChunk, JobKind, JobStatus
+from apps.jobs.progress import ChunkProgress
 from apps.tiktok_accounts import background
 from apps.tiktok_accounts.models import TikTokAccount
-from apps.tiktok_accounts.services.sync import SyncOutcome
 from config.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
@@ -128,57 +123,25 @@ def _chunk_heartbeat(chunk: JobChunk, *, until: timedelta) -> None:
 
 
 def job_chunk_run(*, chunk_id: int, attempt: int) -> int | None:
-    """Syncs one chunk; returns a delay when TikTok rate limited some accounts (retry then)."""
+    """Syncs one chunk, writing each account's outcome as it finishes (at most about once a
+    second per job); returns a delay when TikTok rate limited some accounts (retry then)."""
     chunk = _chunk_claim(chunk_id)
     if chunk is None:  # done, held by a live worker, or its job is over
         return None
-    job = chunk.job
-    accounts = list(TikTokAccount.objects.filter(user_id=job.user_id, id__in=chunk.account_ids))
-    missing = set(chunk.account_ids) - {str(account.id) for account in accounts}
-    lease = timedelta(seconds=LEASE_SECONDS)
-    batch = background.accounts_fetch(
-        accounts,
+    accounts = list(
+        TikTokAccount.objects.filter(user_id=chunk.job.user_id, id__in=chunk.account_ids)
+    )
+    found = {str(account.id) for account in accounts}
+    progress = ChunkProgress(
+        chunk_id=chunk.pk,
+        job_id=chunk.job_id,
         final=attempt >= background.RATE_LIMIT_RETRIES,
-        heartbeat=lambda: _chunk_heartbeat(chunk, until=lease),
+        missing=[pk for pk in chunk.account_ids if pk not in found],
     )
-    delay = background.retry_delay(batch.retry_after, attempt) if batch.rate_limited else None
-    with transaction.atomic():
-        background.sync_batch_store(batch, extra={"job_id": str(job.id)})
-        chunk.account_ids = [str(account.id) for account in batch.rate_limited]
-        chunk.done = not batch.rate_limited
-        # Held until the retry is due, so the watchdog leaves a rate-limited chunk alone.
-        chunk.lease_until = timezone.now() + timedelta(seconds=delay) if delay else None
-        chunk.save(update_fields=["account_ids", "done", "lease_until"])
-        _job_progress(job.id, batch.stored, missing, heartbeat_at=chunk.lease_until)
-    return delay
-
-
-def _job_progress(
-    job_id: uuid.UUID,
-    outcomes: list[SyncOutcome],
-    missing: Iterable[str],
-    *,
-    heartbeat_at: timezone.datetime | None,
-) -> None:
-    """Adds a chunk's outcomes to the job (call inside the chunk's transaction)."""
-    job = Job.objects.select_for_update().get(pk=job_id)
-    failures = [
-        {"account_id": str(o.account.id), "code": o.error.code} for o in outcomes if o.error
-    ] + [{"account_id": account_id, "code": AccountNotFound.code} for account_id in missing]
-    now = timezone.now()
-    job.succeeded += sum(1 for o in outcomes if o.error is None)
-    job.failed += len(failures)
-    job.errors = (job.errors + failures)[:MAX_JOB_ERRORS]
-    job.heartbeat_at = max(now, heartbeat_at or now)
-    if job.done >= job.total:
-        if job.failed == 0:
-            job.status = JobStatus.SUCCEEDED
-        else:
-            job.status = JobStatus.FAILED if job.succeeded == 0 else JobStatus.PARTIAL
-        job.finished_at = now
-    job.save(
-        update_fields=["succeeded", "failed", "errors", "heartbeat_at", "status", "finished_at"]
-    )
+    heartbeat = partial(_chunk_heartbeat, chunk, until=timedelta(seconds=LEASE_SECONDS))
+    for outcome in background.accounts_fetch_each(accounts, heartbeat=heartbeat):
+        progress.add(outcome)
+    return progress.finish(attempt=attempt)
 
 
 def job_watchdog() -> None:

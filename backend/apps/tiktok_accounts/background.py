@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -33,6 +34,7 @@ from apps.tiktok_accounts.exceptions import (
 )
 from apps.tiktok_accounts.fields import TokenUnreadableError
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
+from apps.tiktok_accounts.models.tiktok_account_model import token_refresh_horizon
 from apps.tiktok_accounts.services.errors import tiktok_error_to_api
 from apps.tiktok_accounts.services.sync import (
     SyncOutcome,
@@ -65,45 +67,69 @@ def retry_delay(retry_after: int, attempt: int) -> int:
     return min(MAX_RETRY_DELAY_SECONDS, delay) + random.randint(0, 5)  # noqa: S311
 
 
-def parallel_map(
+def parallel_each(
     work: Callable[[T], R], items: Iterable[T], *, heartbeat: Callable[[], None] | None = None
-) -> list[R]:
-    """`work` on every item in BATCH_SYNC_MAX_WORKERS threads; `heartbeat` runs while waiting."""
+) -> Iterator[R]:
+    """`work` on every item in BATCH_SYNC_MAX_WORKERS threads, each result as soon as it is
+    ready (so a job can report an account the moment it finishes); `heartbeat` runs every
+    HEARTBEAT_SECONDS meanwhile, in the caller's thread."""
     with ThreadPoolExecutor(
         max_workers=settings.BATCH_SYNC_MAX_WORKERS, thread_name_prefix="background"
     ) as pool:
-        futures = [pool.submit(work, item) for item in items]
-        pending = set(futures)
+        pending = {pool.submit(work, item) for item in items}
+        beat_at = time.monotonic() + HEARTBEAT_SECONDS
         while pending:
-            _, pending = wait(pending, timeout=HEARTBEAT_SECONDS)
-            if pending and heartbeat is not None:
+            timeout = max(0.0, beat_at - time.monotonic())
+            finished, pending = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
+            if heartbeat is not None and pending and time.monotonic() >= beat_at:
                 heartbeat()
-        return [future.result() for future in futures]
+                beat_at = time.monotonic() + HEARTBEAT_SECONDS
+            for future in finished:
+                yield future.result()
+
+
+def parallel_map(
+    work: Callable[[T], R], items: Iterable[T], *, heartbeat: Callable[[], None] | None = None
+) -> list[R]:
+    """`parallel_each`, the results in the items' order."""
+    numbered = list(enumerate(items))
+    results = dict(
+        parallel_each(lambda pair: (pair[0], work(pair[1])), numbered, heartbeat=heartbeat)
+    )
+    return [results[number] for number, _ in numbered]
 
 
 @dataclass
 class SyncBatch:
     """What one chunk's sync wrote, and what TikTok rate limited (to retry later)."""
 
-    stored: list[SyncOutcome]
-    rate_limited: list[TikTokAccount]
+    stored: list[SyncOutcome] = field(default_factory=list)
+    rate_limited: list[TikTokAccount] = field(default_factory=list)
     retry_after: int = 0
 
-
-def accounts_fetch(
-    accounts: Sequence[TikTokAccount], *, final: bool, heartbeat: Callable[[], None] | None = None
-) -> SyncBatch:
-    """The TikTok half of syncing `accounts` in parallel: HTTP only, no transaction open.
-
-    Accounts TikTok rate limited are set aside for a retry, unless this is the `final` attempt.
-    """
-    batch = SyncBatch(stored=[], rate_limited=[])
-    for outcome in parallel_map(profile_fetch_in_worker, accounts, heartbeat=heartbeat):
+    def add(self, outcome: SyncOutcome, *, final: bool) -> None:
+        """To store, or set aside for a retry when TikTok rate limited it (unless `final`)."""
         if isinstance(outcome.error, TikTokRateLimited) and not final:
-            batch.rate_limited.append(outcome.account)
-            batch.retry_after = max(batch.retry_after, outcome.error.retry_after or 1)
+            self.rate_limited.append(outcome.account)
+            self.retry_after = max(self.retry_after, outcome.error.retry_after or 1)
         else:
-            batch.stored.append(outcome)
+            self.stored.append(outcome)
+
+
+def accounts_fetch_each(
+    accounts: Sequence[TikTokAccount], *, heartbeat: Callable[[], None] | None = None
+) -> Iterator[SyncOutcome]:
+    """The TikTok half of syncing `accounts` in parallel (HTTP only, no transaction open),
+    each account's outcome as soon as it is ready."""
+    return parallel_each(profile_fetch_in_worker, accounts, heartbeat=heartbeat)
+
+
+def accounts_fetch(accounts: Sequence[TikTokAccount], *, final: bool) -> SyncBatch:
+    """Every outcome of `accounts_fetch_each`; accounts TikTok rate limited are set aside for a
+    retry, unless this is the `final` attempt."""
+    batch = SyncBatch()
+    for outcome in accounts_fetch_each(accounts):
+        batch.add(outcome, final=final)
     return batch
 
 
@@ -154,11 +180,10 @@ def _videos_sync_in_worker(account: TikTokAccount) -> None:
 
 def refresh_due_accounts(ahead_seconds: int | None = None) -> QuerySet[TikTokAccount]:
     """Live active accounts whose access token expires within `ahead_seconds`
-    (default TOKEN_REFRESH_AHEAD_SECONDS)."""
-    ahead = settings.TOKEN_REFRESH_AHEAD_SECONDS if ahead_seconds is None else ahead_seconds
-    horizon = timezone.now() + timedelta(seconds=ahead)
+    (default TOKEN_REFRESH_AHEAD_SECONDS, the margin a sync uses too)."""
     return TikTokAccount.objects.filter(
-        status=AccountStatus.ACTIVE, access_token_expires_at__lte=horizon
+        status=AccountStatus.ACTIVE,
+        access_token_expires_at__lte=token_refresh_horizon(ahead_seconds),
     )
 
 

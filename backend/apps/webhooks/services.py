@@ -44,8 +44,11 @@ def webhook_receive(*, body: bytes, signature: str | None, now: float | None = N
 @transaction.atomic
 def _event_store(envelope: WebhookEnvelope) -> WebhookStatus:
     """The event row and the handler's writes commit together, or neither does."""
+    # Insert first, in a savepoint: the unique key decides which of two racing deliveries runs
+    # the handler (the other waits on the key, then finds it taken). A read before the write
+    # would let both through (api/webhooks/tests/test_concurrent_deliveries.py).
     try:
-        with transaction.atomic():  # a savepoint: the unique key decides, even under a race
+        with transaction.atomic():
             event = WebhookEvent.objects.create(
                 dedup_key=envelope.dedup_key,
                 event=envelope.event,

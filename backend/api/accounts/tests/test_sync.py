@@ -20,6 +20,7 @@ from api.accounts.tests.utils import (
 )
 from api.auth.tests.factories import bearer_header
 from apps.audit.models import AuditLog
+from apps.tiktok_accounts.background import refresh_due_accounts
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.tiktok_accounts.models.tiktok_account_model import search_key
 
@@ -228,6 +229,26 @@ def test_sync_refreshes_an_expired_access_token_first(
     assert row.token_version == account.token_version + 1
     assert row.refresh_lock_until is None
     assert_no_secrets(response, account)
+
+
+@pytest.mark.parametrize(("expires_in", "refreshes"), [(180, 0), (30, 1)])
+def test_sync_refreshes_a_token_only_within_token_refresh_ahead_seconds(
+    auth_client, user, link_account, fake_tiktok, settings, expires_in, refreshes
+) -> None:
+    # TikTok rotates the refresh token on every refresh: one further from expiry than the
+    # background refresher's margin is left alone by a sync too.
+    settings.TOKEN_REFRESH_AHEAD_SECONDS = 60
+    account, _ = link_account(
+        user, access_token_expires_at=timezone.now() + timedelta(seconds=expires_in)
+    )
+    due = set(refresh_due_accounts().values_list("id", flat=True))
+
+    response = _sync(auth_client, account)
+
+    assert response.status_code == 200, response.content
+    assert fake_tiktok.count("refresh") == refreshes
+    assert _row(account).token_version == account.token_version + refreshes
+    assert (account.id in due) == bool(refreshes)  # the background refresher agrees
 
 
 def test_sync_refreshes_once_and_retries_once_when_tiktok_rejects_the_token(

@@ -45,6 +45,16 @@ class LiveAccountManager(AccountManager):
         return super().get_queryset().filter(is_deleted=False)
 
 
+def token_refresh_horizon(ahead_seconds: int | None = None) -> datetime:
+    """Access tokens expiring by then are due for a refresh; later ones are never refreshed.
+
+    One margin, TOKEN_REFRESH_AHEAD_SECONDS, for syncs, content calls and the background
+    refresher alike: TikTok rotates refresh tokens, and each needless rotation risks the grant.
+    """
+    ahead = settings.TOKEN_REFRESH_AHEAD_SECONDS if ahead_seconds is None else ahead_seconds
+    return timezone.now() + timedelta(seconds=ahead)
+
+
 def search_key(username: str, display_name: str) -> str:
     """Case-folded text the list searches, identical on SQLite and PostgreSQL for any script."""
     return f"{username}\n{display_name}".casefold()
@@ -160,6 +170,6 @@ class TikTokAccount(models.Model):
         self.token_version += 1
         self.refresh_lock_until = None
 
-    def access_token_expiring(self, at: datetime | None = None) -> bool:
-        margin = timedelta(seconds=settings.TIKTOK_TOKEN_REFRESH_MARGIN_SECONDS)
-        return self.access_token_expires_at <= (at or timezone.now()) + margin
+    def access_token_expiring(self) -> bool:
+        """Due for a refresh before the next call: the one margin every caller uses."""
+        return self.access_token_expires_at <= token_refresh_horizon()

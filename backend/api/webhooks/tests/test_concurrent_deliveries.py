@@ -1,0 +1,138 @@
+"""Identical deliveries racing each other in two real server processes: exactly one wins.
+
+TikTok may deliver one event twice at the same moment, to whichever process its load balancer
+picks. Two `manage.py runserver` processes on the test database receive ten identical signed
+deliveries released together; the database's unique key on the event decides, not a read made
+before the write.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from datetime import timedelta
+from urllib.parse import quote
+
+import pytest
+import requests
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from api.auth.tests.factories import UserFactory
+from api.webhooks.tests.conftest import URL, event_body
+from apps.audit.models import AuditLog
+from apps.tiktok_accounts.fake_upstream.webhooks import sign
+from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
+from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
+from apps.webhooks.models import WebhookEvent, WebhookStatus
+
+# Committed rows: the servers are other processes with their own connections.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DELIVERIES = 10
+START_TIMEOUT_SECONDS = 60
+OPEN_ID = "open-id-raced"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    auth = quote(db["USER"] or "", safe="")
+    if db.get("PASSWORD"):
+        auth += ":" + quote(db["PASSWORD"], safe="")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@contextmanager
+def _server() -> Iterator[str]:
+    """A runserver process on the test database; yields its base URL, stops it at the end."""
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": _database_url(), "DEBUG": "true", "LOG_LEVEL": "WARNING"}
+    process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=settings.PROJECT_DIR,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while True:
+            assert process.poll() is None, "runserver exited on start"
+            try:
+                requests.get(f"{base}/api/health/live", timeout=2)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "runserver did not start"
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def two_servers(django_db_setup: None) -> Iterator[list[str]]:
+    if connection.vendor == "sqlite":
+        pytest.skip(
+            "PostgreSQL-only: SQLite runs every write transaction alone (BEGIN IMMEDIATE), so "
+            "deliveries cannot overlap there and even a check-then-insert would pass"
+        )
+    with ExitStack() as stack:
+        yield [stack.enter_context(_server()) for _ in range(2)]
+
+
+def test_ten_identical_deliveries_at_once_to_two_processes_are_processed_once(
+    two_servers,
+) -> None:
+    connected = timezone.now() - timedelta(hours=1)
+    accounts = [
+        TikTokAccountFactory(user=UserFactory(), open_id=OPEN_ID, connected_at=connected)
+        for _ in range(2)
+    ]
+    body = event_body(OPEN_ID, reason=1)
+    signature = sign(settings.TIKTOK_CLIENT_SECRET, int(time.time()), body)
+    start = threading.Barrier(DELIVERIES)
+
+    def deliver(number: int) -> str:
+        session = requests.Session()
+        url = two_servers[number % 2] + URL
+        # Connected before the barrier: the requests leave together, not the handshakes.
+        session.get(two_servers[number % 2] + "/api/health/live", timeout=10)
+        start.wait(timeout=30)
+        response = session.post(
+            url,
+            data=body,
+            headers={"TikTok-Signature": signature, "Content-Type": "application/json"},
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text
+        return response.json()["status"]
+
+    with ThreadPoolExecutor(DELIVERIES) as pool:
+        statuses = Counter(pool.map(deliver, range(DELIVERIES)))
+
+    assert statuses == {WebhookStatus.PROCESSED: 1, WebhookStatus.DUPLICATE: DELIVERIES - 1}
+    assert list(WebhookEvent.objects.values_list("status", flat=True)) == ["processed"]
+    for account in accounts:
+        assert TikTokAccount.all_objects.get(pk=account.pk).status == AccountStatus.REVOKED
+        entries = AuditLog.objects.filter(resource_id=account.pk)
+        assert list(entries.values_list("action", flat=True)) == ["authorization_removed"]
