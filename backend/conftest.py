@@ -10,10 +10,10 @@ from django.core.cache import cache
 from django.test import Client
 
 from api.auth.tests.factories import UserFactory, bearer_header
-from apps.tiktok_accounts.budget import budget_reset
 from config.celery import app as celery_app
+from integrations.tiktok.budget import budget_reset
 
-pytest_plugins = ["apps.tiktok_accounts.fake_upstream.pytest_plugin"]
+pytest_plugins = ["testing.fake_tiktok.pytest_plugin"]
 
 
 @pytest.fixture(autouse=True)

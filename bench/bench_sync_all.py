@@ -36,9 +36,9 @@ from django.test.utils import CaptureQueriesContext, override_settings  # noqa: 
 from api.accounts.tests.utils import fake_grant  # noqa: E402
 from apps.jobs import services  # noqa: E402
 from apps.jobs.models import ACTIVE_STATUSES, Job  # noqa: E402
-from apps.tiktok_accounts.fake_upstream import FakeTikTok  # noqa: E402
 from apps.tiktok_accounts.models import TikTokAccount  # noqa: E402
 from apps.tiktok_accounts.tests.factories import TikTokAccountFactory  # noqa: E402
+from testing.fake_tiktok import FakeTikTok  # noqa: E402
 
 
 def rss_kib(pid: int) -> int:

@@ -43,10 +43,10 @@ from rest_framework_simplejwt.tokens import AccessToken  # noqa: E402
 
 from apps.audit.services import RequestMeta  # noqa: E402
 from apps.tiktok_accounts import services  # noqa: E402
-from apps.tiktok_accounts.fake_upstream import FakeTikTok  # noqa: E402
 from apps.tiktok_accounts.models import TikTokAccount  # noqa: E402
 from apps.videos.models import SORTS, TikTokVideo  # noqa: E402
 from apps.videos.services import account_videos_sync  # noqa: E402
+from testing.fake_tiktok import FakeTikTok  # noqa: E402
 
 LATENCY = 0.2
 

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "backend"))
-from apps.tiktok_accounts.fake_upstream.webhooks import WEBHOOK_PATH, sign
+from testing.fake_tiktok.webhooks import WEBHOOK_PATH, sign
 
 MAX_COUNT = 20_000
 

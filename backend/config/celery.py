@@ -26,7 +26,7 @@ app.autodiscover_tasks()
 @worker_init.connect
 def _worker_waits_for_tiktok_budget(**_kwargs: Any) -> None:
     """Background work waits for the TikTok budget; requests answer 429 instead."""
-    from apps.tiktok_accounts import budget
+    from integrations.tiktok import budget
 
     budget.budget_wait_when_exhausted(True)
 

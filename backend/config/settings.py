@@ -7,6 +7,7 @@ its development value, so a forgotten variable can never reach production.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -87,6 +88,9 @@ INSTALLED_APPS = [
     "apps.videos",
     "apps.posts",
 ]
+# The fake TikTok and its command (backend/testing): development only, absent from the image.
+if DEBUG and importlib.util.find_spec("testing") is not None:
+    INSTALLED_APPS.append("testing")
 
 MIDDLEWARE = [
     "apps.core.middleware.RequestContextMiddleware",

@@ -17,11 +17,11 @@ from django.core.cache import cache
 
 from apps.core.outages import cache_optional
 from apps.posts.status import SCOPE
-from apps.tiktok_accounts import content_client
 from apps.tiktok_accounts.authorized import api_error, call_with_token, require_scope
-from apps.tiktok_accounts.exceptions import TikTokError
 from apps.tiktok_accounts.fields import TokenUnreadableError
 from apps.tiktok_accounts.models import TikTokAccount
+from integrations.tiktok import content_client
+from integrations.tiktok.errors import TikTokError
 
 CONSEQUENCE = "creator info asked from TikTok"
 

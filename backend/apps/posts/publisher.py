@@ -39,9 +39,12 @@ from apps.posts.creator_info import creator_info_forget
 from apps.posts.models import Post, PostStatus
 from apps.posts.settle import DEADLINE_CODE, post_settle, publish_cutoff
 from apps.posts.status import SCOPE, poll_delay
-from apps.tiktok_accounts import content_client
 from apps.tiktok_accounts.authorized import call_with_token
-from apps.tiktok_accounts.exceptions import (
+from apps.tiktok_accounts.fields import TokenUnreadableError
+from apps.tiktok_accounts.models import AccountStatus
+from apps.tiktok_accounts.services.tokens import DEAD_GRANT_STATUSES
+from integrations.tiktok import content_client
+from integrations.tiktok.errors import (
     AccessTokenInvalidError,
     PostingRefusedError,
     RefreshTokenInvalidError,
@@ -49,9 +52,6 @@ from apps.tiktok_accounts.exceptions import (
     TikTokError,
     TikTokRateLimitError,
 )
-from apps.tiktok_accounts.fields import TokenUnreadableError
-from apps.tiktok_accounts.models import AccountStatus
-from apps.tiktok_accounts.services.tokens import DEAD_GRANT_STATUSES
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from apps.posts.models import Post
 from apps.posts.settle import post_id_wait_stop, post_settle, post_video_id_store
-from apps.tiktok_accounts.content_client import post_id_text
+from integrations.tiktok.content_client import post_id_text
 
 logger = logging.getLogger(__name__)
 

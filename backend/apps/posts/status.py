@@ -19,10 +19,10 @@ from django.utils import timezone
 from apps.core.errors import ReauthRequired
 from apps.posts.models import Post, PostStatus
 from apps.posts.settle import FINAL, post_id_wait_stop, post_settle, post_video_id_store
-from apps.tiktok_accounts import content_client
 from apps.tiktok_accounts.authorized import call_with_token
-from apps.tiktok_accounts.exceptions import PostingRefusedError, TikTokError, TikTokRateLimitError
 from apps.tiktok_accounts.fields import TokenUnreadableError
+from integrations.tiktok import content_client
+from integrations.tiktok.errors import PostingRefusedError, TikTokError, TikTokRateLimitError
 
 logger = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from apps.core.errors import ApplicationError, ReauthRequired, TikTokUpstreamError
-from apps.tiktok_accounts.exceptions import PostingRefusedError, ScopeNotAuthorizedError
 from apps.tiktok_accounts.models import TikTokAccount
 from apps.tiktok_accounts.services.errors import tiktok_error_to_api
 from apps.tiktok_accounts.services.tokens import DEAD_GRANT_STATUSES, call_with_fresh_token
+from integrations.tiktok.errors import PostingRefusedError, ScopeNotAuthorizedError
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -27,11 +27,6 @@ from django.utils import timezone
 from apps.audit.models import AuditAction
 from apps.audit.services import SYSTEM, AuditEntry, audit_record
 from apps.core.errors import ApplicationError, TikTokRateLimited
-from apps.tiktok_accounts.exceptions import (
-    RefreshTokenInvalidError,
-    TikTokError,
-    TikTokRateLimitError,
-)
 from apps.tiktok_accounts.fields import TokenUnreadableError
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.tiktok_accounts.models.tiktok_account_model import token_refresh_horizon
@@ -44,6 +39,11 @@ from apps.tiktok_accounts.services.sync import (
 from apps.tiktok_accounts.services.tokens import account_refresh_token
 from apps.videos.services import SCOPE as VIDEO_SCOPE
 from apps.videos.services import account_videos_sync
+from integrations.tiktok.errors import (
+    RefreshTokenInvalidError,
+    TikTokError,
+    TikTokRateLimitError,
+)
 
 logger = logging.getLogger(__name__)
 

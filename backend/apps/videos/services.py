@@ -10,12 +10,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.audit.services import RequestMeta
-from apps.tiktok_accounts import content_client
 from apps.tiktok_accounts.authorized import api_error, call_with_token
-from apps.tiktok_accounts.exceptions import TikTokError
 from apps.tiktok_accounts.fields import TokenUnreadableError
 from apps.tiktok_accounts.models import TikTokAccount
 from apps.videos.models import SYNCED_FIELDS, TikTokVideo
+from integrations.tiktok import content_client
+from integrations.tiktok.errors import TikTokError
 
 logger = logging.getLogger(__name__)
 SCOPE = "video.list"

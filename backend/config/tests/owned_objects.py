@@ -21,8 +21,8 @@ from django.utils import timezone
 from api.accounts.tests.utils import fake_grant, new_open_id
 from apps.jobs.models import Job, JobStatus
 from apps.posts.models import Post, PostStatus
-from apps.tiktok_accounts.fake_upstream import FakeTikTok
 from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
+from testing.fake_tiktok import FakeTikTok
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from api.accounts.tests.utils import fake_grant, new_open_id
-from apps.tiktok_accounts.fake_upstream import FakeTikTok, Identity
 from apps.tiktok_accounts.models import TikTokAccount
 from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
+from testing.fake_tiktok import FakeTikTok, Identity
 
 LinkAccount = Callable[..., tuple[TikTokAccount, Identity]]
 

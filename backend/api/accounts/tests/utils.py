@@ -11,8 +11,8 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse
 
-from apps.tiktok_accounts.fake_upstream import FakeTikTok
 from apps.tiktok_accounts.models import TikTokAccount
+from testing.fake_tiktok import FakeTikTok
 
 ACCOUNT_OUT_FIELDS = {
     "id",

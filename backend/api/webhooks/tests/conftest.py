@@ -12,7 +12,7 @@ from django.conf import settings
 from django.test import Client
 
 from api.accounts.tests.conftest import link_account  # noqa: F401 (a fixture these tests use)
-from apps.tiktok_accounts.fake_upstream.webhooks import sign
+from testing.fake_tiktok.webhooks import sign
 
 URL = "/api/webhooks/tiktok"
 Deliver = Callable[..., Any]

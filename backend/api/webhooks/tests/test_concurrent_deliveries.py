@@ -30,10 +30,10 @@ from django.utils import timezone
 from api.auth.tests.factories import UserFactory
 from api.webhooks.tests.conftest import URL, event_body
 from apps.audit.models import AuditLog
-from apps.tiktok_accounts.fake_upstream.webhooks import sign
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
 from apps.webhooks.models import WebhookEvent, WebhookStatus
+from testing.fake_tiktok.webhooks import sign
 
 # Committed rows: the servers are other processes with their own connections.
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
-from apps.tiktok_accounts.fake_upstream import FakeTikTok
+from testing.fake_tiktok import FakeTikTok
 
 BACKEND_DIR = Path(__file__).resolve().parents[3]
 STOP_TIMEOUT_SECONDS = 15

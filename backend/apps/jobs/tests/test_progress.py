@@ -20,9 +20,9 @@ from apps.jobs.models import Job, JobChunk, JobStatus
 from apps.jobs.progress import PROGRESS_INTERVAL, ChunkProgress
 from apps.tiktok_accounts import background
 from apps.tiktok_accounts.background import CHUNK_SIZE
-from apps.tiktok_accounts.client import UserInfo
 from apps.tiktok_accounts.services.sync import SyncOutcome
 from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
+from integrations.tiktok.client import UserInfo
 
 pytestmark = pytest.mark.django_db
 

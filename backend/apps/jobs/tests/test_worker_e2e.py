@@ -20,9 +20,9 @@ from apps.audit.models import AuditLog
 from apps.jobs import services
 from apps.jobs.models import Job, JobChunk, JobStatus
 from apps.jobs.tests.processes import BACKEND_DIR, celery_processes, environment, kill
-from apps.tiktok_accounts.fake_upstream import FakeTikTok
 from apps.tiktok_accounts.models import TikTokAccount
 from config.celery import app as celery_app
+from testing.fake_tiktok import FakeTikTok
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -172,8 +172,8 @@ def test_two_workers_and_two_schedulers_refresh_and_sync_each_due_account_once(
 _TAKE_BUDGET = """
 import django, sys
 django.setup()
-from apps.tiktok_accounts import budget
-from apps.tiktok_accounts.exceptions import TikTokRateLimitError
+from integrations.tiktok import budget
+from integrations.tiktok.errors import TikTokRateLimitError
 taken = 0
 for _ in range(40):
     try:

@@ -14,7 +14,7 @@ from apps.posts import publisher, tasks
 from apps.posts.models import Post, PostStatus
 from apps.posts.services_webhooks import post_webhook_apply
 from apps.posts.tests.fixtures import beat
-from apps.tiktok_accounts import content_client
+from integrations.tiktok import content_client
 
 pytestmark = pytest.mark.django_db
 

@@ -16,12 +16,12 @@ from apps.audit.models import AuditAction
 from apps.audit.services import RequestMeta
 from apps.core.errors import InvalidState, ScopesDenied
 from apps.history.services import history_record
-from apps.tiktok_accounts import client
-from apps.tiktok_accounts.exceptions import AuthorizationCodeInvalidError, TikTokError
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.tiktok_accounts.services.errors import tiktok_error_to_api
 from apps.tiktok_accounts.services.store import account_store
 from apps.tiktok_accounts.services.tokens import revoke_quietly
+from integrations.tiktok import client
+from integrations.tiktok.errors import AuthorizationCodeInvalidError, TikTokError
 
 OAUTH_STATE_TTL_SECONDS = 600
 

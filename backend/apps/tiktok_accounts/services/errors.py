@@ -10,7 +10,7 @@ from apps.core.errors import (
     TikTokTimeout,
     TikTokUpstreamError,
 )
-from apps.tiktok_accounts.exceptions import (
+from integrations.tiktok.errors import (
     AccessTokenInvalidError,
     RefreshTokenInvalidError,
     ScopeNotAuthorizedError,

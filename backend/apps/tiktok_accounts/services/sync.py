@@ -26,17 +26,17 @@ from apps.audit.models import AuditAction
 from apps.audit.services import AuditEntry, RequestMeta, audit_record
 from apps.core.errors import AccountNotFound, ApplicationError, ReauthRequired, TikTokTimeout
 from apps.history.services import history_record
-from apps.tiktok_accounts import client
-from apps.tiktok_accounts.exceptions import (
-    AccessTokenInvalidError,
-    ScopeNotAuthorizedError,
-    TikTokError,
-)
 from apps.tiktok_accounts.fields import TokenUnreadableError
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.tiktok_accounts.models.tiktok_account_model import PROFILE_FIELDS
 from apps.tiktok_accounts.services.errors import tiktok_error_to_api
 from apps.tiktok_accounts.services.tokens import DEAD_GRANT_STATUSES, call_with_fresh_token
+from integrations.tiktok import client
+from integrations.tiktok.errors import (
+    AccessTokenInvalidError,
+    ScopeNotAuthorizedError,
+    TikTokError,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -19,16 +19,16 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.tiktok_accounts import client
-from apps.tiktok_accounts.exceptions import (
+from apps.tiktok_accounts.fields import TokenUnreadableError
+from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
+from apps.tiktok_accounts.services.errors import tiktok_error_to_api
+from integrations.tiktok import client
+from integrations.tiktok.errors import (
     AccessTokenInvalidError,
     RefreshTokenInvalidError,
     TikTokError,
     TikTokTimeoutError,
 )
-from apps.tiktok_accounts.fields import TokenUnreadableError
-from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
-from apps.tiktok_accounts.services.errors import tiktok_error_to_api
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

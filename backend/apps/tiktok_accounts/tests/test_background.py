@@ -13,8 +13,9 @@ from django.utils import timezone
 from api.accounts.tests.utils import assert_error
 from apps.audit.models import AuditLog
 from apps.jobs.models import PeriodicClaim
-from apps.tiktok_accounts import budget, tasks
+from apps.tiktok_accounts import tasks
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
+from integrations.tiktok import budget
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

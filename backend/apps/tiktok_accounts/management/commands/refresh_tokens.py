@@ -8,7 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
-from apps.tiktok_accounts import background, budget
+from apps.tiktok_accounts import background
+from integrations.tiktok import budget
 
 
 class Command(BaseCommand):

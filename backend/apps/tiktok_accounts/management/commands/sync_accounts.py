@@ -8,8 +8,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from apps.tiktok_accounts import background, budget
+from apps.tiktok_accounts import background
 from apps.tiktok_accounts.models import TikTokAccount
+from integrations.tiktok import budget
 
 
 class Command(BaseCommand):

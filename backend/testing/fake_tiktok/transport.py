@@ -15,10 +15,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-from apps.tiktok_accounts.fake_upstream import content
+from testing.fake_tiktok import content
 
 if TYPE_CHECKING:
-    from apps.tiktok_accounts.fake_upstream.server import FakeTikTok
+    from testing.fake_tiktok.server import FakeTikTok
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,9 @@ import requests
 from django.conf import settings
 from pydantic import AliasChoices, BaseModel, Field, ValidationError, field_validator
 
-from apps.tiktok_accounts.budget import budget_take
-from apps.tiktok_accounts.exceptions import (
+from apps.tiktok_accounts.fields import ensure_readable
+from integrations.tiktok.budget import budget_take
+from integrations.tiktok.errors import (
     DEFAULT_RETRY_AFTER_SECONDS,
     AccessTokenInvalidError,
     AuthorizationCodeInvalidError,
@@ -30,7 +31,6 @@ from apps.tiktok_accounts.exceptions import (
     TikTokTimeoutError,
     TikTokUpstreamError,
 )
-from apps.tiktok_accounts.fields import ensure_readable
 
 logger = logging.getLogger(__name__)
 

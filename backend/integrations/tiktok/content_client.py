@@ -11,9 +11,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, Field
 
-from apps.tiktok_accounts.client import _USER_INFO_ERRORS, _ErrorFactory, _parse, _request
-from apps.tiktok_accounts.exceptions import PostingRefusedError, TikTokError
 from apps.tiktok_accounts.fields import ensure_readable
+from integrations.tiktok.client import _USER_INFO_ERRORS, _ErrorFactory, _parse, _request
+from integrations.tiktok.errors import PostingRefusedError, TikTokError
 
 VIDEO_PAGE_SIZE = 20
 # TikTok's documented refusals of the posting endpoints; anything else undocumented is a 502.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from apps.tiktok_accounts.fake_upstream import content
+from testing.fake_tiktok import content
 
 SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
     "user.info.basic": (

@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings as django_settings
 from pytest_django.fixtures import Settings
 
-from apps.tiktok_accounts.fake_upstream.server import FakeTikTok
+from testing.fake_tiktok.server import FakeTikTok
 
 
 @pytest.fixture(scope="session")

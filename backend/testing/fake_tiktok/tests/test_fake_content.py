@@ -7,8 +7,8 @@ import json
 import pytest
 import requests
 
-from apps.tiktok_accounts import client, content_client
-from apps.tiktok_accounts.exceptions import (
+from integrations.tiktok import client, content_client
+from integrations.tiktok.errors import (
     PostingRefusedError,
     ScopeNotAuthorizedError,
     TikTokRateLimitError,

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from apps.tiktok_accounts.fake_upstream.identities import Identity
-    from apps.tiktok_accounts.fake_upstream.server import FakeTikTok
+    from testing.fake_tiktok.identities import Identity
+    from testing.fake_tiktok.server import FakeTikTok
 
 ROUTES = {
     ("POST", "/v2/video/list/"): "video_list",

@@ -14,18 +14,18 @@ import threading
 from collections import Counter
 from typing import Any
 
-from apps.tiktok_accounts.fake_upstream import content
-from apps.tiktok_accounts.fake_upstream.api import (
+from testing.fake_tiktok import content
+from testing.fake_tiktok.api import (
     ENDPOINTS,
     FAULT_KINDS,
     ApiMixin,
     Fault,
     RecordedRequest,
 )
-from apps.tiktok_accounts.fake_upstream.identities import Identity, demo_identity
-from apps.tiktok_accounts.fake_upstream.oauth import Code, Grant, OAuthMixin
-from apps.tiktok_accounts.fake_upstream.transport import Request, Response, Server, json_response
-from apps.tiktok_accounts.fake_upstream.webhooks import WebhookSender
+from testing.fake_tiktok.identities import Identity, demo_identity
+from testing.fake_tiktok.oauth import Code, Grant, OAuthMixin
+from testing.fake_tiktok.transport import Request, Response, Server, json_response
+from testing.fake_tiktok.webhooks import WebhookSender
 
 __all__ = ["FakeTikTok", "Identity"]
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from apps.tiktok_accounts.fake_upstream.identities import SCOPES, Identity
-from apps.tiktok_accounts.fake_upstream.transport import (
+from testing.fake_tiktok.identities import SCOPES, Identity
+from testing.fake_tiktok.transport import (
     Request,
     Response,
     html_page,

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 import redis
 from django.conf import settings
 
-from apps.tiktok_accounts.exceptions import TikTokRateLimitError
+from integrations.tiktok.errors import TikTokRateLimitError
 
 logger = logging.getLogger(__name__)
 

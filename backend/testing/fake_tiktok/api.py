@@ -10,9 +10,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
-from apps.tiktok_accounts.fake_upstream import content
-from apps.tiktok_accounts.fake_upstream.identities import FIELD_SCOPE
-from apps.tiktok_accounts.fake_upstream.transport import (
+from testing.fake_tiktok import content
+from testing.fake_tiktok.identities import FIELD_SCOPE
+from testing.fake_tiktok.transport import (
     Request,
     Response,
     api_error,
@@ -23,8 +23,8 @@ from apps.tiktok_accounts.fake_upstream.transport import (
 )
 
 if TYPE_CHECKING:
-    from apps.tiktok_accounts.fake_upstream.identities import Identity
-    from apps.tiktok_accounts.fake_upstream.oauth import Grant
+    from testing.fake_tiktok.identities import Identity
+    from testing.fake_tiktok.oauth import Grant
 
 OAUTH_ENDPOINTS = ("token", "refresh", "revoke")
 ENDPOINTS = (*OAUTH_ENDPOINTS, "user_info", *content.ENDPOINTS)

@@ -17,7 +17,7 @@ import urllib.request
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from apps.tiktok_accounts.fake_upstream.server import FakeTikTok
+    from testing.fake_tiktok.server import FakeTikTok
 
 WEBHOOK_PATH = "/api/webhooks/tiktok"
 REASONS = {

@@ -10,8 +10,8 @@ import pytest
 import requests
 from django.core.management import CommandError, call_command
 
-from apps.tiktok_accounts import client
-from apps.tiktok_accounts.exceptions import AccessTokenInvalidError, TikTokRateLimitError
+from integrations.tiktok import client
+from integrations.tiktok.errors import AccessTokenInvalidError, TikTokRateLimitError
 
 
 def user_info(fake, token: str, fields: str) -> requests.Response:

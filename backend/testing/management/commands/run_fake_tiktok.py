@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.tiktok_accounts.fake_upstream import FakeTikTok
+from testing.fake_tiktok import FakeTikTok
 
 
 class Command(BaseCommand):

@@ -13,8 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from apps.tiktok_accounts import client
-from apps.tiktok_accounts.exceptions import (
+from apps.tiktok_accounts.fields import TokenUnreadableError, UndecryptableToken
+from integrations.tiktok import client
+from integrations.tiktok.errors import (
     AccessTokenInvalidError,
     AuthorizationCodeInvalidError,
     RefreshTokenInvalidError,
@@ -24,8 +25,7 @@ from apps.tiktok_accounts.exceptions import (
     TikTokTimeoutError,
     TikTokUpstreamError,
 )
-from apps.tiktok_accounts.fake_upstream import FakeTikTok
-from apps.tiktok_accounts.fields import TokenUnreadableError, UndecryptableToken
+from testing.fake_tiktok import FakeTikTok
 
 ALL_SCOPES = [
     "user.info.basic",
