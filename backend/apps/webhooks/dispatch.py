@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from apps.audit.models import AuditAction
 from apps.audit.services import SYSTEM, AuditEntry, audit_record
-from apps.posts.services_webhooks import POST_EVENTS, post_webhook_apply
+from apps.posts.webhook_handlers import POST_EVENTS, post_webhook_apply
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.webhooks.envelope import WebhookEnvelope, content_parse
 from apps.webhooks.models import WebhookStatus

@@ -28,7 +28,7 @@ from apps.core.errors import AccountNotFound, ApplicationError, ReauthRequired, 
 from apps.history.services import history_record
 from apps.tiktok_accounts.fields import TokenUnreadableError
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
-from apps.tiktok_accounts.models.tiktok_account_model import PROFILE_FIELDS
+from apps.tiktok_accounts.models.account import PROFILE_FIELDS
 from apps.tiktok_accounts.services.errors import tiktok_error_to_api
 from apps.tiktok_accounts.services.tokens import DEAD_GRANT_STATUSES, call_with_fresh_token
 from integrations.tiktok import client
