@@ -7,7 +7,6 @@ worker`; scheduler: `celery --workdir backend -A config beat` (see docs/backgrou
 
 from __future__ import annotations
 
-import logging
 import os
 from typing import Any
 
@@ -16,10 +15,11 @@ from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-logger = logging.getLogger(__name__)
-
 app = Celery("tta")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# Celery's Django fix-up makes this app the default of every thread: the apps below config
+# reach it as `celery.current_app` (or `@shared_task`), never by importing this module
+# (tests/test_celery.py).
 app.autodiscover_tasks()
 
 
@@ -29,16 +29,3 @@ def _worker_waits_for_tiktok_budget(**_kwargs: Any) -> None:
     from integrations.tiktok import budget
 
     budget.budget_wait_when_exhausted(True)
-
-
-def broker_ok() -> bool:
-    """One connection attempt to the broker, bounded to a few seconds."""
-    try:
-        with app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, interval_start=0, timeout=3)
-            if connection.transport.driver_type == "redis":
-                connection.default_channel.client.ping()
-    except Exception:
-        logger.warning("Broker unreachable", exc_info=True)
-        return False
-    return True

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from functools import partial
 
+from celery import current_app
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -27,7 +28,6 @@ from apps.jobs.models import ACTIVE_STATUSES, Job, JobChunk, JobKind, JobStatus
 from apps.jobs.progress import ChunkProgress
 from apps.tiktok_accounts import background
 from apps.tiktok_accounts.models import TikTokAccount
-from config.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ QUEUED_MAX_SECONDS = 3600
 
 def _enqueue(task_name: str, *args: object, countdown: int | None = None) -> None:
     # By name: the tasks module imports this one.
-    celery_app.signature(task_name, args=args).apply_async(countdown=countdown)
+    current_app.signature(task_name, args=args).apply_async(countdown=countdown)
 
 
 def job_sync_all_start(*, user: AbstractBaseUser) -> Job:

@@ -144,7 +144,7 @@ class TikTokAccountAdmin(ViewOnlyAdmin):
     def followers_chart(self, account: TikTokAccount) -> SafeString:
         until = timezone.now()
         since = until - timedelta(days=CHART_DAYS)
-        points = history_points(account=account, since=since, until=until, bucket=Bucket.DAY)
+        points = history_points(account_id=account.pk, since=since, until=until, bucket=Bucket.DAY)
         return followers_chart(list(points), since=since, until=until)
 
     @admin.display(description="audit log")

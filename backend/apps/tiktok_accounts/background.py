@@ -27,7 +27,7 @@ from django.utils import timezone
 from apps.audit.models import AuditAction
 from apps.audit.services import SYSTEM, AuditEntry, audit_record
 from apps.core.errors import ApplicationError, TikTokRateLimited
-from apps.tiktok_accounts.fields import TokenUnreadableError
+from apps.core.fields import TokenUnreadableError
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.tiktok_accounts.models.account import token_refresh_horizon
 from apps.tiktok_accounts.services.errors import tiktok_error_to_api

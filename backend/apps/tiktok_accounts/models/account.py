@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from apps.tiktok_accounts.fields import EncryptedTokenField
+from apps.core.fields import EncryptedTokenField
 from apps.tiktok_accounts.models.stale_reads import AccountManager
 
 # The fields a sync copies from TikTok's user info and audits. (`union_id`, like `open_id`,

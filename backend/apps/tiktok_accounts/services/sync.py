@@ -25,8 +25,8 @@ from django.utils import timezone
 from apps.audit.models import AuditAction
 from apps.audit.services import AuditEntry, RequestMeta, audit_record
 from apps.core.errors import AccountNotFound, ApplicationError, ReauthRequired, TikTokTimeout
+from apps.core.fields import TokenUnreadableError
 from apps.history.services import history_record
-from apps.tiktok_accounts.fields import TokenUnreadableError
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.tiktok_accounts.models.account import PROFILE_FIELDS
 from apps.tiktok_accounts.services.errors import tiktok_error_to_api
