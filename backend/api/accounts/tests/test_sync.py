@@ -20,7 +20,7 @@ from api.accounts.tests.utils import (
 )
 from api.auth.tests.factories import bearer_header
 from apps.audit.models import AuditLog
-from apps.tiktok_accounts.background import refresh_due_accounts
+from apps.scheduling.token_refresh import refresh_due_accounts
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.tiktok_accounts.models.account import search_key
 

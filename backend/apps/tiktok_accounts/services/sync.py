@@ -3,7 +3,7 @@
 Batch sync: worker threads do HTTP only (they touch the database solely to refresh a token,
 and then close their connection); the calling thread reads every account in one query and
 writes every result with one bulk_update and one audit insert. The background sync
-(`background.py`) is built from the same `profile_fetch_in_worker` and `outcomes_store`.
+(`bulk_sync.py`) is built from the same `profile_fetch_in_worker` and `outcomes_store`.
 """
 
 from __future__ import annotations
