@@ -30,7 +30,13 @@ from apps.tiktok_accounts.models import TikTokAccount
 from apps.tiktok_accounts.services import account_batch_sync, account_restore
 
 # Secrets and refresh machinery: never shown, never loaded, never filterable in the admin.
-HIDDEN_FIELDS = ("access_token", "refresh_token", "token_version", "refresh_lock_until")
+HIDDEN_FIELDS = (
+    "access_token",
+    "refresh_token",
+    "token_version",
+    "refresh_lock_until",
+    "sync_lease_until",
+)
 CHART_DAYS = 90
 CHANGE_DAYS = 7
 

@@ -97,6 +97,8 @@ class TikTokAccount(models.Model):
     token_version = models.PositiveIntegerField(default=0)
     # While set in the future, one worker holds the right to refresh this account's token.
     refresh_lock_until = models.DateTimeField(null=True, blank=True)
+    # While set in the future, one run of the scheduled sync holds this account (apps.scheduling).
+    sync_lease_until = models.DateTimeField(null=True, blank=True)
 
     last_synced_at = models.DateTimeField(null=True, blank=True)
     # NULL, not "": the API promises `null` when the last sync succeeded.

@@ -50,6 +50,7 @@ UNREAD_FIELDS = frozenset(
         "refresh_token_expires_at",
         "token_version",
         "refresh_lock_until",
+        "sync_lease_until",
     }
 )
 # Whose cached reads an account shows in (see reads_owners).

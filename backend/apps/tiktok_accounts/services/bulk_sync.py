@@ -109,11 +109,16 @@ def accounts_fetch_each(
     return parallel_each(profile_fetch_in_worker, accounts, heartbeat=heartbeat)
 
 
-def accounts_fetch(accounts: Sequence[TikTokAccount], *, final: bool) -> SyncBatch:
+def accounts_fetch(
+    accounts: Sequence[TikTokAccount],
+    *,
+    final: bool,
+    heartbeat: Callable[[], None] | None = None,
+) -> SyncBatch:
     """Every outcome of `accounts_fetch_each`; accounts TikTok rate limited are set aside for a
     retry, unless this is the `final` attempt."""
     batch = SyncBatch()
-    for outcome in accounts_fetch_each(accounts):
+    for outcome in accounts_fetch_each(accounts, heartbeat=heartbeat):
         batch.add(outcome, final=final)
     return batch
 
