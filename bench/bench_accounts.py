@@ -43,7 +43,7 @@ from apps.audit.services import RequestMeta  # noqa: E402
 from apps.tiktok_accounts import services  # noqa: E402
 from apps.tiktok_accounts.list_page import account_list_page  # noqa: E402
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount  # noqa: E402
-from apps.tiktok_accounts.models.tiktok_account_model import search_key  # noqa: E402
+from apps.tiktok_accounts.models.account import search_key  # noqa: E402
 from testing.fake_tiktok import FakeTikTok  # noqa: E402
 
 BATCH_SIZE = 50

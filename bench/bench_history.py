@@ -85,7 +85,11 @@ def main() -> None:
                 for _ in range(args.runs):
                     begun = time.perf_counter()
                     count = len(
-                        list(history_points(account=account, since=since, until=now, bucket=bucket))
+                        list(
+                            history_points(
+                                account_id=account.pk, since=since, until=now, bucket=bucket
+                            )
+                        )
                     )
                     times.append((time.perf_counter() - begun) * 1000)
                 print(
@@ -94,7 +98,7 @@ def main() -> None:
                 )
         since = now - timedelta(days=366)
         for bucket in (Bucket.DAY, Bucket.RAW):
-            query = history_points(account=account, since=since, until=now, bucket=bucket)
+            query = history_points(account_id=account.pk, since=since, until=now, bucket=bucket)
             # QuerySet.explain() misplaces EXPLAIN around a window filter's outer query.
             sql, params = query.query.sql_with_params()
             postgres = connection.vendor == "postgresql"

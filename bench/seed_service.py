@@ -34,7 +34,7 @@ from django.utils import timezone  # noqa: E402
 from rest_framework_simplejwt.tokens import AccessToken  # noqa: E402
 
 from apps.tiktok_accounts.models import TikTokAccount  # noqa: E402
-from apps.tiktok_accounts.models.tiktok_account_model import search_key  # noqa: E402
+from apps.tiktok_accounts.models.account import search_key  # noqa: E402
 
 WORDS = [
     "sunny",

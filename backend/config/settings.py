@@ -15,7 +15,6 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from apps.posts.schedule import beat_schedule
 from config.env import env_bool, env_float, env_int, env_list, env_rate, env_str
 
 # Celery's fixed CELERY_* settings (acks late, prefetch 1, JSON only...); the ones read from the
@@ -87,6 +86,7 @@ INSTALLED_APPS = [
     "apps.webhooks",
     "apps.videos",
     "apps.posts",
+    "apps.scheduling",
 ]
 # The fake TikTok and its command (backend/testing): development only, absent from the image.
 if DEBUG and importlib.util.find_spec("testing") is not None:
@@ -232,6 +232,7 @@ POST_PUBLISH_DEADLINE_SECONDS = env_int("POST_PUBLISH_DEADLINE_SECONDS", 7200, m
 CREATOR_INFO_CACHE_SECONDS = env_int("CREATOR_INFO_CACHE_SECONDS", 60)
 
 # --- Background work (Celery; config/celery.py reads every CELERY_* name) --------------------
+# The beat schedule, built from the intervals below: apps/scheduling/beat.py.
 TIKTOK_REQUESTS_PER_MINUTE = env_int("TIKTOK_REQUESTS_PER_MINUTE", 500, minimum=1)
 TOKEN_REFRESH_INTERVAL_SECONDS = env_int("TOKEN_REFRESH_INTERVAL_SECONDS", 300, minimum=1)
 # The one refresh margin: the background refresher, syncs and content calls refresh an access
@@ -247,19 +248,6 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://loca
 CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(
     CELERY_BROKER_URL, data_dir=DATA_DIR, key_prefix=CACHE_KEY_PREFIX
 )
-CELERY_BEAT_SCHEDULE = {
-    "refresh-tokens-ahead": {
-        "task": "tiktok_accounts.refresh_tokens_ahead",
-        "schedule": float(TOKEN_REFRESH_INTERVAL_SECONDS),
-    },
-    "sync-stale-accounts": {
-        "task": "tiktok_accounts.sync_stale_accounts",
-        "schedule": float(SCHEDULED_SYNC_INTERVAL_SECONDS),
-    },
-    "jobs-watchdog": {"task": "jobs.watchdog", "schedule": 60.0},
-    "daily-retention": {"task": "jobs.daily_retention", "schedule": 86400.0},
-    **beat_schedule(scan_seconds=POST_SCAN_INTERVAL_SECONDS, poll_seconds=POST_STATUS_POLL_SECONDS),
-}
 # --- Rate limits (per user; login per username + IP, and per username) -----------------------
 RATE_LIMITS = {
     "sync": env_rate("RATE_LIMIT_SYNC", "10/m"),

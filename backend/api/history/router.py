@@ -30,6 +30,6 @@ router = Router(tags=["accounts"])
 def account_history(request: HttpRequest, account_id: uuid.UUID, query: Query[HistoryQuery]) -> Any:
     account = account_get(user=request.auth, account_id=account_id)
     points = history_points(
-        account=account, since=query.since, until=query.until, bucket=query.bucket
+        account_id=account.id, since=query.since, until=query.until, bucket=query.bucket
     )
     return {"account_id": account.id, "bucket": query.bucket, "points": points}

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from django.db import models
 
-from apps.tiktok_accounts.models import TikTokAccount
-
 # The counts a point holds, in the order the API returns them.
 COUNT_FIELDS = ("follower_count", "following_count", "likes_count", "video_count")
 
@@ -15,8 +13,12 @@ class HistoryPoint(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     # No index of its own: `(account, at)` below starts with it.
+    # By name: history sits below the accounts app and imports nothing of it.
     account = models.ForeignKey(
-        TikTokAccount, on_delete=models.CASCADE, related_name="history", db_index=False
+        "tiktok_accounts.TikTokAccount",
+        on_delete=models.CASCADE,
+        related_name="history",
+        db_index=False,
     )
     at = models.DateTimeField()
     follower_count = models.BigIntegerField()

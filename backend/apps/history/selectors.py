@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from django.db.models import Expression, F, OuterRef, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce, RowNumber, Trunc
 
 from apps.history.models import COUNT_FIELDS, HistoryPoint
-from apps.tiktok_accounts.models import TikTokAccount
 
 
 class Bucket(enum.StrEnum):
@@ -19,7 +19,7 @@ class Bucket(enum.StrEnum):
 
 
 def history_points(
-    *, account: TikTokAccount, since: datetime, until: datetime, bucket: Bucket
+    *, account_id: uuid.UUID, since: datetime, until: datetime, bucket: Bucket
 ) -> QuerySet[HistoryPoint]:
     """Points with `since <= at <= until`, oldest first; per bucket, the last point of each UTC
     hour or day, with its own `at`.
@@ -28,7 +28,7 @@ def history_points(
     and ROW_NUMBER() over each bucket, newest first, keeps row 1 (Django turns the filter on a
     window function into an outer query around it).
     """
-    points = HistoryPoint.objects.filter(account=account, at__gte=since, at__lte=until)
+    points = HistoryPoint.objects.filter(account_id=account_id, at__gte=since, at__lte=until)
     if bucket != Bucket.RAW:
         points = points.annotate(
             rank=Window(

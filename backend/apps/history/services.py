@@ -4,17 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.utils import timezone
 
 from apps.history.models import COUNT_FIELDS, HistoryPoint
-from apps.tiktok_accounts.models import TikTokAccount
 
 PRUNE_BATCH_SIZE = 5_000
 
 
-def history_record(*, accounts: Iterable[TikTokAccount], at: datetime) -> None:
+class Counted(Protocol):
+    """What a point copies: an account's key and its COUNT_FIELDS (a TikTokAccount)."""
+
+    pk: Any
+    follower_count: int
+    following_count: int
+    likes_count: int
+    video_count: int
+
+
+def history_record(*, accounts: Iterable[Counted], at: datetime) -> None:
     """One point per account with its current counts, in one INSERT whatever the count.
 
     Called inside the transaction that stores the accounts, so a point exists exactly when

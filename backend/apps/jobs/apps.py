@@ -9,6 +9,6 @@ class JobsConfig(AppConfig):
     def ready(self) -> None:
         # Imports every app's tasks.py in every process, not only in the worker: a web
         # process then enqueues by task name and tests can run tasks eagerly.
-        from config.celery import app
+        from celery import current_app
 
-        app.autodiscover_tasks(force=True)
+        current_app.autodiscover_tasks(force=True)

@@ -1,4 +1,4 @@
-"""Background jobs a user started (sync-all), their chunks, and the claims of periodic runs."""
+"""Background jobs a user started (sync-all) and their chunks."""
 
 from __future__ import annotations
 
@@ -88,13 +88,3 @@ class JobChunk(models.Model):
 
     def __str__(self) -> str:
         return f"chunk {self.pk} of job {self.job_id}"
-
-
-class PeriodicClaim(models.Model):
-    """A periodic job's period, claimed once: a second scheduler's run of it is a no-op."""
-
-    key = models.CharField(max_length=200, unique=True)
-    claimed_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    def __str__(self) -> str:
-        return self.key

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from apps.core.errors import AccountNotFound
 from apps.jobs.models import MAX_JOB_ERRORS, Job, JobChunk, JobStatus
-from apps.tiktok_accounts import background
+from apps.tiktok_accounts.services import bulk_sync
 from apps.tiktok_accounts.services.sync import SyncOutcome
 
 PROGRESS_INTERVAL = timedelta(seconds=1)
@@ -48,7 +48,7 @@ class ChunkProgress:
     final: bool
     # Ids of the chunk that are no live account of the job's user (ACCOUNT_NOT_FOUND).
     missing: list[str] = field(default_factory=list)
-    unwritten: background.SyncBatch = field(default_factory=background.SyncBatch)
+    unwritten: bulk_sync.SyncBatch = field(default_factory=bulk_sync.SyncBatch)
     # None: the first account to finish is written at once.
     next_write_at: datetime | None = None
 
@@ -82,7 +82,7 @@ class ChunkProgress:
             chunk.done = not chunk.account_ids
             delay = None
             if not chunk.done:
-                delay = background.retry_delay(self.unwritten.retry_after, attempt)
+                delay = bulk_sync.retry_delay(self.unwritten.retry_after, attempt)
             # Held until the retry is due, so the watchdog leaves a rate-limited chunk alone.
             chunk.lease_until = now + timedelta(seconds=delay) if delay else None
             job.heartbeat_at = max(job.heartbeat_at, chunk.lease_until or now)
@@ -102,9 +102,7 @@ class ChunkProgress:
         fresh = [o for o in self.unwritten.stored if str(o.account.id) in waiting]
         missing = [pk for pk in self.missing if pk in waiting]
         self.unwritten.stored, self.missing = [], []
-        background.sync_batch_store(
-            background.SyncBatch(stored=fresh), extra={"job_id": str(job.id)}
-        )
+        bulk_sync.sync_batch_store(bulk_sync.SyncBatch(stored=fresh), extra={"job_id": str(job.id)})
         written = {str(o.account.id) for o in fresh}.union(missing)
         chunk.account_ids = [pk for pk in chunk.account_ids if pk not in written]
         failures = [

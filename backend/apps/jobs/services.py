@@ -1,8 +1,8 @@
 """Sync-all jobs: start one, run its chunks, and never leave one running forever.
 
 A job is split into chunks of accounts at start; each chunk is one task that claims the chunk
-with a lease and syncs its accounts (apps.tiktok_accounts.background); as they finish, their
-outcomes are stored, taken out of the chunk and added to the job's counters together
+with a lease and syncs its accounts (apps.tiktok_accounts.services.bulk_sync); as they finish,
+their outcomes are stored, taken out of the chunk and added to the job's counters together
 (apps.jobs.progress): a chunk that runs twice (a redelivered message) finds its accounts
 stored, or itself done, and does nothing. A worker that dies leaves a lapsed lease; the
 watchdog (every minute) hands such chunks out again, and fails the job when one chunk keeps
@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from functools import partial
 
+from celery import current_app
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -25,9 +26,8 @@ from django.utils import timezone
 from apps.core.errors import ServiceUnavailable
 from apps.jobs.models import ACTIVE_STATUSES, Job, JobChunk, JobKind, JobStatus
 from apps.jobs.progress import ChunkProgress
-from apps.tiktok_accounts import background
 from apps.tiktok_accounts.models import TikTokAccount
-from config.celery import app as celery_app
+from apps.tiktok_accounts.services import bulk_sync
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ QUEUED_MAX_SECONDS = 3600
 
 def _enqueue(task_name: str, *args: object, countdown: int | None = None) -> None:
     # By name: the tasks module imports this one.
-    celery_app.signature(task_name, args=args).apply_async(countdown=countdown)
+    current_app.signature(task_name, args=args).apply_async(countdown=countdown)
 
 
 def job_sync_all_start(*, user: AbstractBaseUser) -> Job:
@@ -91,7 +91,7 @@ def job_start_run(*, job_id: uuid.UUID) -> None:
             job.status, job.finished_at = JobStatus.SUCCEEDED, now
         job.save(update_fields=["status", "started_at", "heartbeat_at", "total", "finished_at"])
         chunks = JobChunk.objects.bulk_create(
-            JobChunk(job=job, account_ids=chunk) for chunk in background.chunks(ids)
+            JobChunk(job=job, account_ids=chunk) for chunk in bulk_sync.chunks(ids)
         )
         chunk_ids = [chunk.pk for chunk in chunks]
         transaction.on_commit(lambda: _chunks_enqueue(chunk_ids))
@@ -135,11 +135,11 @@ def job_chunk_run(*, chunk_id: int, attempt: int) -> int | None:
     progress = ChunkProgress(
         chunk_id=chunk.pk,
         job_id=chunk.job_id,
-        final=attempt >= background.RATE_LIMIT_RETRIES,
+        final=attempt >= bulk_sync.RATE_LIMIT_RETRIES,
         missing=[pk for pk in chunk.account_ids if pk not in found],
     )
     heartbeat = partial(_chunk_heartbeat, chunk, until=timedelta(seconds=LEASE_SECONDS))
-    for outcome in background.accounts_fetch_each(accounts, heartbeat=heartbeat):
+    for outcome in bulk_sync.accounts_fetch_each(accounts, heartbeat=heartbeat):
         progress.add(outcome)
     return progress.finish(attempt=attempt)
 

@@ -1,4 +1,4 @@
-"""Sync-all jobs and daily maintenance: thin tasks over apps.jobs.services."""
+"""Sync-all jobs: thin tasks over apps.jobs.services."""
 
 from __future__ import annotations
 
@@ -6,11 +6,8 @@ import uuid
 
 from celery import Task, shared_task
 
-from apps.history.services import history_prune
 from apps.jobs import services
-from apps.jobs.periodic import periodic_claim, periodic_claims_prune
-from apps.tiktok_accounts.background import RATE_LIMIT_RETRIES
-from apps.webhooks.services import webhook_events_prune
+from apps.tiktok_accounts.services.bulk_sync import RATE_LIMIT_RETRIES
 
 
 @shared_task(name="jobs.start")
@@ -28,13 +25,3 @@ def job_sync_chunk(self: Task, chunk_id: int) -> None:
 @shared_task(name="jobs.watchdog")
 def job_watchdog() -> None:
     services.job_watchdog()
-
-
-@shared_task(name="jobs.daily_retention")
-def daily_retention() -> None:
-    """Deletes what the service keeps for a limited time, once a day."""
-    if not periodic_claim(name="daily_retention", interval_seconds=86400):
-        return
-    periodic_claims_prune()
-    history_prune()
-    webhook_events_prune()

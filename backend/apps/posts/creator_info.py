@@ -15,11 +15,11 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
+from apps.core.fields import TokenUnreadableError
 from apps.core.outages import cache_optional
-from apps.posts.status import SCOPE
-from apps.tiktok_accounts.authorized import api_error, call_with_token, require_scope
-from apps.tiktok_accounts.fields import TokenUnreadableError
+from apps.posts.polling import SCOPE
 from apps.tiktok_accounts.models import TikTokAccount
+from apps.tiktok_accounts.services.scoped_calls import api_error, call_with_token, require_scope
 from integrations.tiktok import content_client
 from integrations.tiktok.errors import TikTokError
 

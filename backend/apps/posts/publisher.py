@@ -34,14 +34,14 @@ from django.utils import timezone
 
 from apps.audit.models import AuditAction
 from apps.core.errors import ReauthRequired
+from apps.core.fields import TokenUnreadableError
 from apps.posts.audit import post_audit, status_changes
 from apps.posts.creator_info import creator_info_forget
 from apps.posts.models import Post, PostStatus
+from apps.posts.polling import SCOPE, poll_delay
 from apps.posts.settle import DEADLINE_CODE, post_settle, publish_cutoff
-from apps.posts.status import SCOPE, poll_delay
-from apps.tiktok_accounts.authorized import call_with_token
-from apps.tiktok_accounts.fields import TokenUnreadableError
 from apps.tiktok_accounts.models import AccountStatus
+from apps.tiktok_accounts.services.scoped_calls import call_with_token
 from apps.tiktok_accounts.services.tokens import DEAD_GRANT_STATUSES
 from integrations.tiktok import content_client
 from integrations.tiktok.errors import (

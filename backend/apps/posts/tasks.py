@@ -1,7 +1,7 @@
 """Celery tasks of posts: thin, idempotent wrappers over the publisher and the poller.
 
 Every task may run twice, or on two workers at once: the conditional UPDATEs in publisher.py
-and status.py decide who acts. A task lost with its worker loses nothing either: the periodic
+and polling.py decide who acts. A task lost with its worker loses nothing either: the periodic
 scans (schedule.py) find every post that is due, to send or to poll, in the database.
 """
 
@@ -12,7 +12,7 @@ import uuid
 
 from celery import shared_task
 
-from apps.posts import publisher, status
+from apps.posts import polling, publisher
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ def post_publish_task(post_id: str) -> None:
 
 @shared_task(name="posts.poll", ignore_result=True)
 def post_poll_task(post_id: str) -> None:
-    status.post_poll(post_id=uuid.UUID(post_id))
+    polling.post_poll(post_id=uuid.UUID(post_id))
 
 
 @shared_task(name="posts.publish_due", ignore_result=True)
@@ -40,7 +40,7 @@ def posts_publish_due_task() -> int:
 @shared_task(name="posts.poll_due", ignore_result=True)
 def posts_poll_due_task() -> int:
     """Every POST_STATUS_POLL_SECONDS: poll each sent post whose next poll time has come."""
-    due = status.posts_poll_due_ids()
+    due = polling.posts_poll_due_ids()
     for post_id in due:
         post_poll_task.delay(str(post_id))
     return len(due)

@@ -30,7 +30,13 @@ from apps.tiktok_accounts.models import TikTokAccount
 from apps.tiktok_accounts.services import account_batch_sync, account_restore
 
 # Secrets and refresh machinery: never shown, never loaded, never filterable in the admin.
-HIDDEN_FIELDS = ("access_token", "refresh_token", "token_version", "refresh_lock_until")
+HIDDEN_FIELDS = (
+    "access_token",
+    "refresh_token",
+    "token_version",
+    "refresh_lock_until",
+    "sync_lease_until",
+)
 CHART_DAYS = 90
 CHANGE_DAYS = 7
 
@@ -144,7 +150,7 @@ class TikTokAccountAdmin(ViewOnlyAdmin):
     def followers_chart(self, account: TikTokAccount) -> SafeString:
         until = timezone.now()
         since = until - timedelta(days=CHART_DAYS)
-        points = history_points(account=account, since=since, until=until, bucket=Bucket.DAY)
+        points = history_points(account_id=account.pk, since=since, until=until, bucket=Bucket.DAY)
         return followers_chart(list(points), since=since, until=until)
 
     @admin.display(description="audit log")

@@ -10,9 +10,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.audit.services import RequestMeta
-from apps.tiktok_accounts.authorized import api_error, call_with_token
-from apps.tiktok_accounts.fields import TokenUnreadableError
+from apps.core.fields import TokenUnreadableError
 from apps.tiktok_accounts.models import TikTokAccount
+from apps.tiktok_accounts.services.scoped_calls import api_error, call_with_token
 from apps.videos.models import SYNCED_FIELDS, TikTokVideo
 from integrations.tiktok import content_client
 from integrations.tiktok.errors import TikTokError

@@ -1,4 +1,4 @@
-"""Receiving a TikTok webhook: verify, parse, store once, dispatch."""
+"""Receiving a TikTok webhook: verify, parse, store once, run its registered handler."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.core.errors import WebhookPayloadInvalid
-from apps.webhooks.dispatch import HANDLERS
 from apps.webhooks.envelope import WebhookEnvelope, envelope_parse
 from apps.webhooks.models import WebhookEvent, WebhookStatus
+from apps.webhooks.registry import webhook_handler
 from apps.webhooks.signature import signature_verify
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def _event_store(envelope: WebhookEnvelope) -> WebhookStatus:
             )
     except IntegrityError:
         return WebhookStatus.DUPLICATE
-    handler = HANDLERS.get(envelope.event)
+    handler = webhook_handler(envelope.event)
     status = handler(envelope) if handler else WebhookStatus.IGNORED
     if status != event.status:
         WebhookEvent.objects.filter(pk=event.pk).update(status=status)

@@ -18,7 +18,7 @@ import requests
 from django.conf import settings
 from pydantic import AliasChoices, BaseModel, Field, ValidationError, field_validator
 
-from apps.tiktok_accounts.fields import ensure_readable
+from apps.core.fields import ensure_readable
 from integrations.tiktok.budget import budget_take
 from integrations.tiktok.errors import (
     DEFAULT_RETRY_AFTER_SECONDS,

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, Field
 
-from apps.tiktok_accounts.fields import ensure_readable
+from apps.core.fields import ensure_readable
 from integrations.tiktok.client import _USER_INFO_ERRORS, _ErrorFactory, _parse, _request
 from integrations.tiktok.errors import PostingRefusedError, TikTokError
 

@@ -20,9 +20,9 @@ from api.accounts.tests.utils import (
 )
 from api.auth.tests.factories import bearer_header
 from apps.audit.models import AuditLog
-from apps.tiktok_accounts.background import refresh_due_accounts
+from apps.scheduling.token_refresh import refresh_due_accounts
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
-from apps.tiktok_accounts.models.tiktok_account_model import search_key
+from apps.tiktok_accounts.models.account import search_key
 
 pytestmark = pytest.mark.django_db
 

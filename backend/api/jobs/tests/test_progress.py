@@ -18,8 +18,8 @@ from django.db import connection
 from apps.audit.models import AuditLog
 from apps.jobs import services
 from apps.jobs.models import Job, JobChunk
-from apps.tiktok_accounts import background
 from apps.tiktok_accounts.models import TikTokAccount
+from apps.tiktok_accounts.services import bulk_sync
 from apps.tiktok_accounts.services.sync import SyncOutcome, profile_fetch_in_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -51,7 +51,7 @@ class Gates:
 
 
 def _start_job(user, monkeypatch: pytest.MonkeyPatch, gates: Gates) -> tuple[Job, int]:
-    monkeypatch.setattr(background, "profile_fetch_in_worker", gates.fetch)
+    monkeypatch.setattr(bulk_sync, "profile_fetch_in_worker", gates.fetch)
     monkeypatch.setattr(services, "_enqueue", lambda *args, **kwargs: None)  # run by the test
     job = Job.objects.create(user=user)
     services.job_start_run(job_id=job.id)

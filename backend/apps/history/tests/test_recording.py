@@ -98,7 +98,10 @@ def test_the_selector_is_one_statement_per_bucket(user) -> None:
         with CaptureQueriesContext(connection) as queries:
             points = list(
                 history_points(
-                    account=account, since=since, until=since + timedelta(days=3), bucket=bucket
+                    account_id=account.id,
+                    since=since,
+                    until=since + timedelta(days=3),
+                    bucket=bucket,
                 )
             )
         assert len(queries) == 1

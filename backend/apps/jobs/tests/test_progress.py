@@ -18,8 +18,8 @@ from django.test.utils import CaptureQueriesContext
 from apps.jobs import services
 from apps.jobs.models import Job, JobChunk, JobStatus
 from apps.jobs.progress import PROGRESS_INTERVAL, ChunkProgress
-from apps.tiktok_accounts import background
-from apps.tiktok_accounts.background import CHUNK_SIZE
+from apps.tiktok_accounts.services import bulk_sync
+from apps.tiktok_accounts.services.bulk_sync import CHUNK_SIZE
 from apps.tiktok_accounts.services.sync import SyncOutcome
 from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
 from integrations.tiktok.client import UserInfo
@@ -49,8 +49,8 @@ def test_a_big_chunk_writes_its_progress_at_most_once_a_second(user, monkeypatch
         ) -> Iterator[SyncOutcome]:
             return (work(item) for item in items)
 
-        monkeypatch.setattr(background, "profile_fetch_in_worker", synced)
-        monkeypatch.setattr(background, "parallel_each", one_at_a_time)
+        monkeypatch.setattr(bulk_sync, "profile_fetch_in_worker", synced)
+        monkeypatch.setattr(bulk_sync, "parallel_each", one_at_a_time)
         with CaptureQueriesContext(connection) as queries:
             services.job_chunk_run(chunk_id=job.chunks.get().pk, attempt=0)
 

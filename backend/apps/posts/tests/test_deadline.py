@@ -9,10 +9,10 @@ import json
 import pytest
 
 from apps.audit.models import AuditLog
-from apps.posts import publisher, status, tasks
+from apps.posts import polling, publisher, tasks
 from apps.posts.models import Post, PostStatus
-from apps.posts.services_webhooks import post_webhook_apply
 from apps.posts.tests.fixtures import beat, race
+from apps.posts.webhook_handlers import post_webhook_apply
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +64,7 @@ def test_a_post_whose_grant_dies_while_polling_stops_calling_and_ends_at_the_dea
     beat(clock, seconds=2, every=2)
     _assert_status_unknown(post)
     assert post.tiktok_status == "PROCESSING_DOWNLOAD"  # TikTok's last word, not a FAILED
-    assert status.posts_poll_due_ids() == []
+    assert polling.posts_poll_due_ids() == []
 
 
 @pytest.mark.parametrize("override", [None, 600])

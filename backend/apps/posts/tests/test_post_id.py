@@ -12,8 +12,8 @@ from django.test import Client
 from api.auth.tests.factories import bearer_header
 from apps.posts import publisher, tasks
 from apps.posts.models import Post, PostStatus
-from apps.posts.services_webhooks import post_webhook_apply
 from apps.posts.tests.fixtures import beat
+from apps.posts.webhook_handlers import post_webhook_apply
 from integrations.tiktok import content_client
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.utils import timezone
 from apps.audit.models import AuditLog
 from apps.audit.services import RequestMeta
 from apps.core.errors import PostNotCancellable
-from apps.posts import publisher, services, status, tasks
+from apps.posts import polling, publisher, services, tasks
 from apps.posts.models import Post, PostStatus
 from apps.posts.tests.fixtures import race
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 def _poll_now(post: Post) -> None:
     Post.objects.filter(pk=post.pk).update(next_poll_at=timezone.now() - timedelta(seconds=1))
-    status.post_poll(post_id=post.pk)
+    polling.post_poll(post_id=post.pk)
 
 
 def _status_entries(post: Post) -> list[AuditLog]:
@@ -313,7 +313,7 @@ def test_passing_poll_failures_keep_polling_with_backoff(make_post, fake_tiktok,
 def test_polls_back_off_up_to_ten_times_the_interval(settings) -> None:
     settings.POST_STATUS_POLL_SECONDS = 5
 
-    delays = [status.poll_delay(n).total_seconds() for n in range(6)]
+    delays = [polling.poll_delay(n).total_seconds() for n in range(6)]
 
     assert delays == [5, 10, 20, 40, 50, 50]
 
@@ -323,8 +323,8 @@ def test_two_schedulers_poll_a_post_once_per_period(make_post, fake_tiktok) -> N
     publisher.post_publish(post_id=post.pk)
     Post.objects.filter(pk=post.pk).update(next_poll_at=timezone.now() - timedelta(seconds=1))
 
-    status.post_poll(post_id=post.pk)
-    status.post_poll(post_id=post.pk)
+    polling.post_poll(post_id=post.pk)
+    polling.post_poll(post_id=post.pk)
 
     assert fake_tiktok.count("status_fetch") == 1
 

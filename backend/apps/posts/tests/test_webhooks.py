@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 
 from apps.audit.models import AuditLog
-from apps.posts import publisher, status
+from apps.posts import polling, publisher
 from apps.posts.models import Post, PostStatus
-from apps.posts.services_webhooks import post_webhook_apply
+from apps.posts.webhook_handlers import post_webhook_apply
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ def _poll_until_final(post: Post) -> None:
     for _ in range(3):
         due = timezone.now() - timedelta(seconds=1)
         Post.objects.filter(pk=post.pk, status=PostStatus.PUBLISHING).update(next_poll_at=due)
-        status.post_poll(post_id=post.pk)
+        polling.post_poll(post_id=post.pk)
 
 
 def _final_entries(post: Post) -> list[AuditLog]:

@@ -1,4 +1,4 @@
-from apps.tiktok_accounts.models.live_count_model import LiveAccountCount
-from apps.tiktok_accounts.models.tiktok_account_model import AccountStatus, TikTokAccount
+from apps.tiktok_accounts.models.account import AccountStatus, TikTokAccount
+from apps.tiktok_accounts.models.live_count import LiveAccountCount
 
 __all__ = ["AccountStatus", "LiveAccountCount", "TikTokAccount"]

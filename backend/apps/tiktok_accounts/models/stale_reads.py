@@ -39,7 +39,7 @@ from django.db import models
 from apps.tiktok_accounts.read_cache import account_reads_invalidate
 
 if TYPE_CHECKING:
-    from apps.tiktok_accounts.models.tiktok_account_model import TikTokAccount
+    from apps.tiktok_accounts.models.account import TikTokAccount
 
 # The fields of the token lifecycle: no cached read shows them (tests/test_stale_reads.py).
 UNREAD_FIELDS = frozenset(
@@ -50,6 +50,7 @@ UNREAD_FIELDS = frozenset(
         "refresh_token_expires_at",
         "token_version",
         "refresh_lock_until",
+        "sync_lease_until",
     }
 )
 # Whose cached reads an account shows in (see reads_owners).

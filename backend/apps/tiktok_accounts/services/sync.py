@@ -3,7 +3,7 @@
 Batch sync: worker threads do HTTP only (they touch the database solely to refresh a token,
 and then close their connection); the calling thread reads every account in one query and
 writes every result with one bulk_update and one audit insert. The background sync
-(`background.py`) is built from the same `profile_fetch_in_worker` and `outcomes_store`.
+(`bulk_sync.py`) is built from the same `profile_fetch_in_worker` and `outcomes_store`.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from django.utils import timezone
 from apps.audit.models import AuditAction
 from apps.audit.services import AuditEntry, RequestMeta, audit_record
 from apps.core.errors import AccountNotFound, ApplicationError, ReauthRequired, TikTokTimeout
+from apps.core.fields import TokenUnreadableError
 from apps.history.services import history_record
-from apps.tiktok_accounts.fields import TokenUnreadableError
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
-from apps.tiktok_accounts.models.tiktok_account_model import PROFILE_FIELDS
+from apps.tiktok_accounts.models.account import PROFILE_FIELDS
 from apps.tiktok_accounts.services.errors import tiktok_error_to_api
 from apps.tiktok_accounts.services.tokens import DEAD_GRANT_STATUSES, call_with_fresh_token
 from integrations.tiktok import client

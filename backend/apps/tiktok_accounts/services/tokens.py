@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.tiktok_accounts.fields import TokenUnreadableError
+from apps.core.fields import TokenUnreadableError
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.tiktok_accounts.services.errors import tiktok_error_to_api
 from integrations.tiktok import client

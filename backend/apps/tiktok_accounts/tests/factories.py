@@ -12,7 +12,7 @@ from faker import Faker
 
 from api.auth.tests.factories import UserFactory
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
-from apps.tiktok_accounts.models.tiktok_account_model import search_key
+from apps.tiktok_accounts.models.account import search_key
 
 _fake = Faker()
 _clock_lock = threading.Lock()

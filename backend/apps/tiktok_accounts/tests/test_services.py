@@ -17,8 +17,8 @@ from api.auth.tests.factories import UserFactory
 from apps.audit.models import AuditAction, AuditLog, ImmutableAuditLog
 from apps.audit.services import RequestMeta
 from apps.core.errors import ApplicationError, InvalidState, ReauthRequired, ScopesDenied
+from apps.core.fields import TokenUnreadableError, UndecryptableToken
 from apps.tiktok_accounts import services
-from apps.tiktok_accounts.fields import TokenUnreadableError, UndecryptableToken
 from apps.tiktok_accounts.list_page import account_list_page
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.tiktok_accounts.services import connect as connect_service

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from apps.tiktok_accounts.fields import TokenUnreadableError, UndecryptableToken
+from apps.core.fields import TokenUnreadableError, UndecryptableToken
 from integrations.tiktok import client
 from integrations.tiktok.errors import (
     AccessTokenInvalidError,

@@ -1,21 +1,23 @@
-"""Periodic work, run eagerly: refresh ahead of expiry, scheduled sync, the TikTok budget.
+"""Periodic work, run eagerly: refresh ahead of expiry and the scheduled sync.
 
 Transactional: the worker threads use their own database connections.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
-from api.accounts.tests.utils import assert_error
 from apps.audit.models import AuditLog
-from apps.jobs.models import PeriodicClaim
-from apps.tiktok_accounts import tasks
+from apps.history.models import HistoryPoint
+from apps.scheduling import tasks
+from apps.scheduling.models import PeriodicClaim
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
-from integrations.tiktok import budget
+from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
+from apps.webhooks.models import WebhookEvent, WebhookStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -138,50 +140,43 @@ def test_scheduled_sync_picks_stale_live_active_accounts_only_once_per_period(
         assert _entries(account, "sync") == []
 
 
-# --- the TikTok budget and the audit actor ----------------------------------------------------
+# --- daily retention --------------------------------------------------------------------------
 
 
-def test_a_request_that_finds_no_budget_answers_429_without_calling_tiktok(
-    auth_client, user, link_account, fake_tiktok, settings
-) -> None:
-    settings.TIKTOK_REQUESTS_PER_MINUTE = 1
-    first, _ = link_account(user)
-    second, _ = link_account(user)
-    assert auth_client.post(f"/api/accounts/{first.id}/sync").status_code == 200
-
-    response = auth_client.post(f"/api/accounts/{second.id}/sync")
-
-    assert_error(response, 429, "TIKTOK_RATE_LIMITED")
-    assert 1 <= int(response["Retry-After"]) <= 61
-    assert fake_tiktok.count("user_info") == 1
+def _point(account, *, days_ago: int) -> HistoryPoint:
+    at = timezone.now() - timedelta(days=days_ago)
+    counts = dict.fromkeys(("follower_count", "following_count", "likes_count", "video_count"), 1)
+    return HistoryPoint.objects.create(account=account, at=at, **counts)
 
 
-def test_background_work_waits_for_budget_instead_of_failing(
-    settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    settings.TIKTOK_REQUESTS_PER_MINUTE = 1
-    slept: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        budget.budget_reset()  # the window slides on while we wait
-
-    monkeypatch.setattr(budget.time, "sleep", sleep)
-    budget.budget_take()
-    with budget.budget_waiting():
-        budget.budget_take()
-
-    assert len(slept) == 1
-    assert 0 < slept[0] <= 5.1
+def _event(key: str, *, days_ago: int) -> WebhookEvent:
+    return WebhookEvent.objects.create(
+        dedup_key=key,
+        event="authorization.removed",
+        user_openid="someone",
+        create_time=0,
+        content="{}",
+        status=WebhookStatus.IGNORED,
+        received_at=timezone.now() - timedelta(days=days_ago),
+    )
 
 
-def test_a_users_request_is_audited_with_actor_user_and_its_ip(
-    auth_client, user, link_account, fake_tiktok
-) -> None:
-    account, _ = link_account(user)
+@time_machine.travel(datetime(2026, 3, 2, 12, tzinfo=UTC), tick=False)
+def test_daily_retention_deletes_what_is_kept_for_a_limited_time_once_a_day(user, settings) -> None:
+    settings.HISTORY_RETENTION_DAYS = 30
+    account = TikTokAccountFactory(user=user)
+    old_point, new_point = _point(account, days_ago=31), _point(account, days_ago=29)
+    old_event, new_event = _event("old", days_ago=5), _event("new", days_ago=3)
+    PeriodicClaim.objects.create(key="old", claimed_at=timezone.now() - timedelta(days=8))
 
-    auth_client.post(f"/api/accounts/{account.id}/sync")
+    tasks.daily_retention.delay()
+    fresh_point = _point(account, days_ago=31)  # as if it aged meanwhile: the next day's work
+    tasks.daily_retention.delay()  # a second scheduler, the same day: nothing
 
-    [entry] = _entries(account, "sync")
-    assert entry.metadata["actor"] == "user"
-    assert entry.ip_address == "127.0.0.1"
+    assert set(HistoryPoint.objects.values_list("pk", flat=True)) == {new_point.pk, fresh_point.pk}
+    assert list(WebhookEvent.objects.values_list("pk", flat=True)) == [new_event.pk]
+    assert list(PeriodicClaim.objects.values_list("key", flat=True)) == [
+        f"daily_retention:86400:{int(datetime(2026, 3, 2, tzinfo=UTC).timestamp()) // 86400}"
+    ]
+    assert not HistoryPoint.objects.filter(pk=old_point.pk).exists()
+    assert not WebhookEvent.objects.filter(pk=old_event.pk).exists()

@@ -17,10 +17,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.core.errors import ReauthRequired
+from apps.core.fields import TokenUnreadableError
 from apps.posts.models import Post, PostStatus
 from apps.posts.settle import FINAL, post_id_wait_stop, post_settle, post_video_id_store
-from apps.tiktok_accounts.authorized import call_with_token
-from apps.tiktok_accounts.fields import TokenUnreadableError
+from apps.tiktok_accounts.services.scoped_calls import call_with_token
 from integrations.tiktok import content_client
 from integrations.tiktok.errors import PostingRefusedError, TikTokError, TikTokRateLimitError
 

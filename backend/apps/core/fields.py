@@ -4,6 +4,9 @@ django-encrypted-model-fields silently hands back the ciphertext when the key is
 later save would encrypt the ciphertext again and the token would be lost for good, and the
 client would send ciphertext to TikTok. Here an undecryptable value comes back as
 `UndecryptableToken`, which can be neither saved nor sent.
+
+In core, below the TikTok integration: the account model stores tokens with this field and the
+TikTok clients refuse to send an `UndecryptableToken` (`ensure_readable`).
 """
 
 from __future__ import annotations

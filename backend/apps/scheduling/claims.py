@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from apps.jobs.models import PeriodicClaim
+from apps.scheduling.models import PeriodicClaim
 
 CLAIMS_KEPT_DAYS = 7
 

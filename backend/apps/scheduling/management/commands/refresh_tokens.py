@@ -8,7 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
-from apps.tiktok_accounts import background
+from apps.scheduling.token_refresh import accounts_refresh_ahead, refresh_due_accounts
+from apps.tiktok_accounts.services.bulk_sync import RATE_LIMIT_RETRIES, chunks
 from integrations.tiktok import budget
 
 
@@ -33,15 +34,15 @@ class Command(BaseCommand):
 
     def _run(self, options: dict[str, Any]) -> None:
         ahead = options["ahead"]
-        due = background.refresh_due_accounts(ahead)
+        due = refresh_due_accounts(ahead)
         ids = [
             str(pk) for pk in due.order_by("access_token_expires_at").values_list("id", flat=True)
         ]
         outcomes: Counter[str] = Counter()
         with tqdm(total=len(ids), unit="account", disable=None) as progress:
-            for chunk in background.chunks(ids):
-                results = background.accounts_refresh_ahead(
-                    account_ids=chunk, attempt=background.RATE_LIMIT_RETRIES, ahead_seconds=ahead
+            for chunk in chunks(ids):
+                results = accounts_refresh_ahead(
+                    account_ids=chunk, attempt=RATE_LIMIT_RETRIES, ahead_seconds=ahead
                 )
                 outcomes.update(result.outcome or "refreshed elsewhere" for result in results)
                 progress.update(len(chunk))

@@ -1,13 +1,11 @@
-"""What each TikTok event does: one entry per event name in HANDLERS.
+"""TikTok's authorization.removed webhook: the accounts of that TikTok user are revoked.
 
-A handler runs inside the transaction that stores the event, so its writes and the event's
-record commit together (a redelivery then finds the record and changes nothing). Handlers do
-row updates only, never an HTTP call: TikTok wants its 200 within milliseconds.
+Registered with the webhooks app in TikTokAccountsConfig.ready; runs inside the transaction that
+stores the event (apps.webhooks.registry), row updates only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
@@ -15,12 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from apps.audit.models import AuditAction
 from apps.audit.services import SYSTEM, AuditEntry, audit_record
-from apps.posts.services_webhooks import POST_EVENTS, post_webhook_apply
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.webhooks.envelope import WebhookEnvelope, content_parse
 from apps.webhooks.models import WebhookStatus
 
-Handler = Callable[[WebhookEnvelope], WebhookStatus]
+AUTHORIZATION_REMOVED = "authorization.removed"
 # Reference: https://developers.tiktok.com/doc/webhooks-events (authorization.removed)
 REMOVAL_REASONS = {
     0: "unknown reason",
@@ -79,24 +76,3 @@ def authorization_removed(envelope: WebhookEnvelope) -> WebhookStatus:
         )
     )
     return WebhookStatus.PROCESSED
-
-
-class PostPublishContent(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    publish_id: str = ""
-
-
-def post_publish(envelope: WebhookEnvelope) -> WebhookStatus:
-    """post.publish.*: settles the matching post exactly as polling would, whichever is first."""
-    content = content_parse(envelope, PostPublishContent).model_dump()
-    outcome = post_webhook_apply(
-        event=envelope.event, user_openid=envelope.user_openid, content=content
-    )
-    return WebhookStatus(outcome)
-
-
-HANDLERS: dict[str, Handler] = {
-    "authorization.removed": authorization_removed,
-    **dict.fromkeys(POST_EVENTS, post_publish),
-}

@@ -8,8 +8,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from apps.tiktok_accounts import background
+from apps.scheduling.scheduled_sync import stale_accounts
 from apps.tiktok_accounts.models import TikTokAccount
+from apps.tiktok_accounts.services.bulk_sync import accounts_fetch, chunks, sync_batch_store
 from integrations.tiktok import budget
 
 
@@ -34,7 +35,7 @@ class Command(BaseCommand):
     def _run(self, options: dict[str, Any]) -> None:
         accounts = TikTokAccount.objects.all()
         if options["stale"]:
-            accounts = background.stale_accounts()
+            accounts = stale_accounts()
         elif options["user"]:
             user = get_user_model().objects.filter(username=options["user"]).first()
             if user is None:
@@ -43,10 +44,10 @@ class Command(BaseCommand):
         ids = [str(pk) for pk in accounts.order_by("created_at", "id").values_list("id", flat=True)]
         succeeded = failed = 0
         with tqdm(total=len(ids), unit="account", disable=None) as progress:
-            for chunk in background.chunks(ids):
+            for chunk in chunks(ids):
                 live = list(TikTokAccount.objects.filter(id__in=chunk))
-                batch = background.accounts_fetch(live, final=True)
-                background.sync_batch_store(batch, extra={"command": "sync_accounts"})
+                batch = accounts_fetch(live, final=True)
+                sync_batch_store(batch, extra={"command": "sync_accounts"})
                 succeeded += sum(1 for outcome in batch.stored if outcome.error is None)
                 failed += sum(1 for outcome in batch.stored if outcome.error is not None)
                 progress.update(len(chunk))

@@ -1,8 +1,11 @@
-"""Periodic account work: thin tasks over apps.tiktok_accounts.background.
+"""What runs on a schedule: thin tasks over this app's modules.
 
-The periodic entry points claim their period in the database first, so two schedulers (or a
-redelivered message) run each period once; the chunks they fan out are idempotent (an account
-refreshed or synced meanwhile is no longer due).
+The periodic entry points claim their period in the database first (claims.py), so two
+schedulers (or a redelivered message) run each period once; the chunks they fan out are
+idempotent (an account refreshed or synced meanwhile is no longer due).
+
+Task names are those of the apps these tasks came from (`tiktok_accounts.*`,
+`jobs.daily_retention`): beat entries and messages already queued refer to them.
 """
 
 from __future__ import annotations
@@ -11,11 +14,13 @@ from celery import Task, shared_task
 from django.conf import settings
 from django.db.models import QuerySet
 
-from apps.jobs.periodic import periodic_claim
-from apps.tiktok_accounts import background
+from apps.history.services import history_prune
+from apps.scheduling.claims import periodic_claim, periodic_claims_prune
+from apps.scheduling.scheduled_sync import accounts_sync_stale, stale_accounts
+from apps.scheduling.token_refresh import accounts_refresh_ahead, refresh_due_accounts
 from apps.tiktok_accounts.models import TikTokAccount
-
-RETRIES = background.RATE_LIMIT_RETRIES
+from apps.tiktok_accounts.services.bulk_sync import RATE_LIMIT_RETRIES, chunks, retry_delay
+from apps.webhooks.services import webhook_events_prune
 
 
 def _fan_out(name: str, *, interval: int, due: QuerySet[TikTokAccount], chunk: Task) -> int:
@@ -23,7 +28,7 @@ def _fan_out(name: str, *, interval: int, due: QuerySet[TikTokAccount], chunk: T
     if not periodic_claim(name=name, interval_seconds=interval):
         return 0
     ids = [str(pk) for pk in due.values_list("id", flat=True)]
-    for account_ids in background.chunks(ids):
+    for account_ids in chunks(ids):
         chunk.delay(account_ids)
     return len(ids)
 
@@ -34,20 +39,20 @@ def refresh_tokens_ahead() -> int:
     return _fan_out(
         "refresh_tokens_ahead",
         interval=settings.TOKEN_REFRESH_INTERVAL_SECONDS,
-        due=background.refresh_due_accounts(),
+        due=refresh_due_accounts(),
         chunk=refresh_tokens_chunk,
     )
 
 
-@shared_task(bind=True, name="tiktok_accounts.refresh_tokens_chunk", max_retries=RETRIES)
+@shared_task(bind=True, name="tiktok_accounts.refresh_tokens_chunk", max_retries=RATE_LIMIT_RETRIES)
 def refresh_tokens_chunk(self: Task, account_ids: list[str]) -> None:
     attempt = self.request.retries
-    results = background.accounts_refresh_ahead(account_ids=account_ids, attempt=attempt)
+    results = accounts_refresh_ahead(account_ids=account_ids, attempt=attempt)
     if retry := [result for result in results if result.retry]:
         retry_after = max(result.retry_after or 1 for result in retry)
         raise self.retry(
             args=([str(result.account.id) for result in retry],),
-            countdown=background.retry_delay(retry_after, attempt),
+            countdown=retry_delay(retry_after, attempt),
         )
 
 
@@ -57,17 +62,27 @@ def sync_stale_accounts() -> int:
     return _fan_out(
         "sync_stale_accounts",
         interval=settings.SCHEDULED_SYNC_INTERVAL_SECONDS,
-        due=background.stale_accounts(),
+        due=stale_accounts(),
         chunk=sync_accounts_chunk,
     )
 
 
-@shared_task(bind=True, name="tiktok_accounts.sync_accounts_chunk", max_retries=RETRIES)
+@shared_task(bind=True, name="tiktok_accounts.sync_accounts_chunk", max_retries=RATE_LIMIT_RETRIES)
 def sync_accounts_chunk(self: Task, account_ids: list[str]) -> None:
     attempt = self.request.retries
-    batch = background.accounts_sync_stale(account_ids=account_ids, attempt=attempt)
+    batch = accounts_sync_stale(account_ids=account_ids, attempt=attempt)
     if batch.rate_limited:
         raise self.retry(
             args=([str(account.id) for account in batch.rate_limited],),
-            countdown=background.retry_delay(batch.retry_after, attempt),
+            countdown=retry_delay(batch.retry_after, attempt),
         )
+
+
+@shared_task(name="jobs.daily_retention")
+def daily_retention() -> None:
+    """Deletes what the service keeps for a limited time, once a day."""
+    if not periodic_claim(name="daily_retention", interval_seconds=86400):
+        return
+    periodic_claims_prune()
+    history_prune()
+    webhook_events_prune()

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from apps.tiktok_accounts.fields import EncryptedTokenField
+from apps.core.fields import EncryptedTokenField
 from apps.tiktok_accounts.models.stale_reads import AccountManager
 
 # The fields a sync copies from TikTok's user info and audits. (`union_id`, like `open_id`,
@@ -97,6 +97,8 @@ class TikTokAccount(models.Model):
     token_version = models.PositiveIntegerField(default=0)
     # While set in the future, one worker holds the right to refresh this account's token.
     refresh_lock_until = models.DateTimeField(null=True, blank=True)
+    # While set in the future, one run of the scheduled sync holds this account (apps.scheduling).
+    sync_lease_until = models.DateTimeField(null=True, blank=True)
 
     last_synced_at = models.DateTimeField(null=True, blank=True)
     # NULL, not "": the API promises `null` when the last sync succeeded.

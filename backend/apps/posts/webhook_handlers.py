@@ -1,7 +1,8 @@
 """TikTok's post.publish.* webhooks, applied exactly as polling would apply the same news.
 
-The webhook route (signature, JSON shape, duplicate deliveries) lives elsewhere and calls
-`post_webhook_apply` from its dispatch table; this module only settles the matching post.
+The webhooks app (signature, JSON shape, duplicate deliveries) runs `post_publish` for these
+events: PostsConfig.ready registers it (apps.webhooks.registry). This module only settles the
+matching post.
 """
 
 from __future__ import annotations
@@ -9,8 +10,12 @@ from __future__ import annotations
 import logging
 from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict
+
 from apps.posts.models import Post
 from apps.posts.settle import post_id_wait_stop, post_settle, post_video_id_store
+from apps.webhooks.envelope import WebhookEnvelope, content_parse
+from apps.webhooks.models import WebhookStatus
 from integrations.tiktok.content_client import post_id_text
 
 logger = logging.getLogger(__name__)
@@ -63,3 +68,18 @@ def post_webhook_apply(
     moved = _apply(post, event, content)
     logger.info("Webhook %s for post %s: %s", event, post.pk, "moved" if moved else "no change")
     return "processed" if moved else "ignored"
+
+
+class PostPublishContent(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    publish_id: str = ""
+
+
+def post_publish(envelope: WebhookEnvelope) -> WebhookStatus:
+    """post.publish.*: settles the matching post exactly as polling would, whichever is first."""
+    content = content_parse(envelope, PostPublishContent).model_dump()
+    outcome = post_webhook_apply(
+        event=envelope.event, user_openid=envelope.user_openid, content=content
+    )
+    return WebhookStatus(outcome)
