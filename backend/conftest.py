@@ -1,10 +1,24 @@
-"""Fixtures shared by every test package: users, an authenticated client, a clean cache."""
+"""Fixtures shared by every test package: users, an authenticated client, a clean cache.
+
+TEST_CLOCK moves the clock of the whole run, to catch tests (and code) that depend on the
+time of day or the date:
+
+    TEST_CLOCK=2027-01-31T23:59:30Z pytest -q
+
+The process's clock (time.time, datetime.now, timezone.now, ...) starts at that instant before
+collection and keeps ticking (time-machine, tick=True). Only this process moves: PostgreSQL's
+and Redis's clocks, subprocesses (a Celery worker, gunicorn) and a browser keep the real time,
+so a test that mixes both clocks may fail for that reason alone. Worth running at least at
+00:30 UTC, at 23:59:30 UTC on the last day of a month and at 02:30 UTC.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
+import time_machine
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.test import Client
@@ -14,6 +28,27 @@ from apps.tiktok_accounts.budget import budget_reset
 from config.celery import app as celery_app
 
 pytest_plugins = ["apps.tiktok_accounts.fake_upstream.pytest_plugin"]
+
+_moved_clock: list[time_machine.travel] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Starts the TEST_CLOCK travel (see the module docstring) before anything reads the clock."""
+    instant = os.environ.get("TEST_CLOCK", "").strip()
+    if instant:
+        travel = time_machine.travel(instant, tick=True)
+        travel.start()
+        _moved_clock.append(travel)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    while _moved_clock:
+        _moved_clock.pop().stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    instant = os.environ.get("TEST_CLOCK", "").strip()
+    return f"TEST_CLOCK: the run starts at {instant}" if instant else None
 
 
 @pytest.fixture(autouse=True)
