@@ -1,10 +1,25 @@
-"""Fixtures shared by every test package: users, an authenticated client, a clean cache."""
+"""Fixtures shared by every test package: users, an authenticated client, a clean cache.
+
+TEST_CLOCK moves the clock of the whole run, to catch tests (and code) that depend on the
+time of day or the date:
+
+    TEST_CLOCK=2027-01-31T23:59:30Z pytest -q
+
+The process's clock (time.time, datetime.now, timezone.now, ...) is set to that instant before
+collection and again at the start of every test, and ticks on from there (time-machine,
+tick=True): at 23:59:30 each test crosses midnight 30 s in. Only this process moves: PostgreSQL's
+and Redis's clocks, subprocesses (a Celery worker, gunicorn) and a browser keep the real time,
+so a test that mixes both clocks may fail for that reason alone. Worth running at least at
+00:30 UTC, at 23:59:30 UTC on the last day of a month and at 02:30 UTC.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
+import time_machine
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.test import Client
@@ -14,6 +29,39 @@ from config.celery import app as celery_app
 from integrations.tiktok.budget import budget_reset
 
 pytest_plugins = ["testing.fake_tiktok.pytest_plugin"]
+
+_moved_clock: list[time_machine.travel] = []
+
+
+def _test_clock() -> str:
+    return os.environ.get("TEST_CLOCK", "").strip()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Starts the TEST_CLOCK travel (see the module docstring) before anything reads the clock."""
+    if _test_clock():
+        travel = time_machine.travel(_test_clock(), tick=True)
+        travel.start()
+        _moved_clock.append(travel)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    while _moved_clock:
+        _moved_clock.pop().stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    return f"TEST_CLOCK: every test starts at {_test_clock()}" if _test_clock() else None
+
+
+@pytest.fixture(autouse=True)
+def _moved_clock_per_test() -> Iterator[None]:
+    """With TEST_CLOCK, each test starts at the instant, not minutes after it (module docstring)."""
+    if not _test_clock():
+        yield
+        return
+    with time_machine.travel(_test_clock(), tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

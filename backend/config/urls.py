@@ -4,12 +4,14 @@ from django.urls import path
 from django.views.defaults import page_not_found
 
 from apps.core.errors import NotFound
+from apps.core.favicon import favicon
 from apps.core.middleware import error_response
 from config.api import api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("favicon.ico", favicon, name="favicon"),
 ]
 
 

@@ -1,11 +1,15 @@
-"""Followers over time as inline SVG drawn by the service: no script, no CDN, no static file."""
+"""Followers over time as inline SVG drawn by the service: no script, no CDN, no static file.
+
+Each point is also a marker: an account connected today has one or two points at the right
+edge of a 90-day axis, where a line alone is a dot nobody sees (or nothing, for one point).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from apps.history.models import HistoryPoint
@@ -17,7 +21,8 @@ LEFT, RIGHT, TOP, BOTTOM = 70, 10, 10, 30  # room for the axis labels
 def followers_chart(
     points: Sequence[HistoryPoint], *, since: datetime, until: datetime
 ) -> SafeString:
-    """A line through one (time, followers) vertex per point, time on a linear axis."""
+    """A line through one (time, followers) vertex per point, time on a linear axis, a marker
+    on each point (its <title>: the day and the followers), and how many points there are."""
     if not points:
         return format_html('<p class="history-chart-empty">{}</p>', "No history in this period.")
     values = [point.follower_count for point in points]
@@ -32,19 +37,32 @@ def followers_chart(
         # A flat series sits in the middle rather than on the axis.
         return TOP + plot_h * (0.5 if high == low else (high - value) / (high - low))
 
-    vertices = " ".join(f"{x(point):.1f},{y(point.follower_count):.1f}" for point in points)
-    label = f"Followers from {since:%Y-%m-%d} to {until:%Y-%m-%d}: {low:,} to {high:,}"
+    xys = [(f"{x(point):.1f}", f"{y(point.follower_count):.1f}") for point in points]
+    vertices = " ".join(f"{px},{py}" for px, py in xys)
+    markers = format_html_join(
+        "",
+        '<circle cx="{}" cy="{}" r="4" fill="#417690"><title>{}: {} followers</title></circle>',
+        (
+            (px, py, f"{point.at.astimezone(UTC):%Y-%m-%d}", f"{point.follower_count:,}")
+            for (px, py), point in zip(xys, points, strict=True)
+        ),
+    )
+    count = f"{len(points)} point{'' if len(points) == 1 else 's'}"
+    label = f"Followers from {since:%Y-%m-%d} to {until:%Y-%m-%d}: {low:,} to {high:,}, {count}"
     return format_html(
         '<svg class="history-chart" xmlns="http://www.w3.org/2000/svg" role="img" '
-        'width="{w}" height="{h}" viewBox="0 0 {w} {h}" aria-label="{label}">'
+        'width="{w}" height="{h}" viewBox="0 0 {w} {h}" style="max-width: 100%; height: auto" '
+        'aria-label="{label}">'
         "<title>{label}</title>"
         '<rect x="{l}" y="{t}" width="{pw}" height="{ph}" fill="none" stroke="#ccc"/>'
         '<text x="{lx}" y="{ty}" text-anchor="end" font-size="11">{high}</text>'
         '<text x="{lx}" y="{by}" text-anchor="end" font-size="11">{low}</text>'
         '<text x="{l}" y="{dy}" font-size="11">{first}</text>'
         '<text x="{rx}" y="{dy}" text-anchor="end" font-size="11">{last}</text>'
+        '<text class="history-chart-count" x="{mx}" y="{dy}" text-anchor="middle" font-size="11">'
+        "{count}</text>"
         '<polyline fill="none" stroke="#417690" stroke-width="2" points="{vertices}"/>'
-        "</svg>",
+        "{markers}</svg>",
         w=WIDTH,
         h=HEIGHT,
         label=label,
@@ -57,10 +75,13 @@ def followers_chart(
         by=TOP + plot_h,
         dy=HEIGHT - 8,
         rx=WIDTH - RIGHT,
+        mx=LEFT + plot_w // 2,
         # format_html escapes its arguments into strings: format the numbers first.
         high=f"{high:,}",
         low=f"{low:,}",
         first=f"{since:%Y-%m-%d}",
         last=f"{until:%Y-%m-%d}",
         vertices=vertices,
+        count=count,
+        markers=markers,
     )

@@ -10,6 +10,8 @@ process. How:
 - A cached answer is stored with the version read before the database was: it is served only
   while that is still the version. A request that read the database before a write committed
   stores its answer under the old version, which nobody serves any more.
+- An answer is keyed on the route's validated query, not its spelling (apps.core.query_key):
+  `?limit=5&status=active`, `?status=active&limit=05` share one entry.
 - The cached value is the rendered bytes, so a cached answer is the uncached one byte for byte.
 - The version, the answer and the rate-limit counter are read with the user, in the request's
   one round trip (apps.core.round_trip); a miss adds one to store the answer.
@@ -30,6 +32,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from apps.core.outages import cache_optional
+from apps.core.query_key import RouteQuery
 from apps.core.renderers import json_response
 from apps.core.round_trip import RoundTripPlan, planned, rate_checked
 from apps.core.shared_cache import Entry, cache_is_shared, cache_store, cache_store_on_commit
@@ -44,18 +47,24 @@ def _version_key(user_id: object) -> str:
     return f"reads-version:{user_id}"
 
 
-def _answer_key(request: HttpRequest, user_id: object) -> str:
-    """The route and its raw query string: known before validation, so the auth's round trip
-    can read it. Spellings of one query are cached apart; only 200 answers are stored."""
-    digest = hashlib.blake2b(request.get_full_path().encode(), digest_size=16).hexdigest()
-    return f"reads:{user_id}:{digest}"
+def _answer_key(request: HttpRequest, user_id: object, query: RouteQuery) -> str | None:
+    """The route and its validated query in a canonical spelling (apps.core.query_key): one
+    key per answer, however the query is spelled. None for an invalid query (answered 422,
+    never cached). Only 200 answers are stored."""
+    canonical = query.canonical(request)
+    if canonical is None:
+        return None
+    route = f"{request.path}?{canonical}".encode()
+    return f"reads:{user_id}:{hashlib.blake2b(route, digest_size=16).hexdigest()}"
 
 
-def _read_keys(request: HttpRequest, user_id: object) -> list[str]:
-    """The keys a cached read plans into the auth's round trip (none with the cache off)."""
+def _read_keys(query: RouteQuery, request: HttpRequest, user_id: object) -> list[str]:
+    """The keys a cached read plans into the auth's round trip (none with the cache off, or
+    for an invalid query)."""
     if not read_cache_ttl():
         return []
-    return [_version_key(user_id), _answer_key(request, user_id)]
+    answer_key = _answer_key(request, user_id, query)
+    return [] if answer_key is None else [_version_key(user_id), answer_key]
 
 
 def account_reads_invalidate(*, user_ids: Iterable[object]) -> None:
@@ -106,6 +115,7 @@ def cached_read(scope: str) -> Callable[[View], View]:
                     cache_store(*entries)
             return response
 
-        return planned(RoundTripPlan(scope, keys=_read_keys))(wrapper)
+        keys = functools.partial(_read_keys, RouteQuery(wrapper))
+        return planned(RoundTripPlan(scope, keys=keys))(wrapper)
 
     return decorator

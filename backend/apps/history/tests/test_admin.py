@@ -96,23 +96,67 @@ def test_the_changelist_costs_the_same_queries_for_2_or_12_accounts(admin_client
     assert queries(2) == queries(10)
 
 
+def _chart(admin_client, account) -> str:
+    url = reverse("admin:tiktok_accounts_tiktokaccount_change", args=[account.pk])
+    svg = re.search(
+        r'<svg class="history-chart".*?</svg>', admin_client.get(url).content.decode(), re.S
+    )
+    assert svg, "no chart on the account page"
+    return svg.group(0)
+
+
+def _markers(svg: str) -> list[tuple[str, str, str]]:
+    """(cx, cy, title) of each point's marker."""
+    return re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)" [^>]*><title>([^<]*)</title>', svg)
+
+
 def test_the_change_page_draws_one_vertex_per_day_with_history(admin_client) -> None:
     account = TikTokAccountFactory(follower_count=400)
     # Two points on one day count once (its last); 120 days ago is outside the chart.
     _history(account, (120, 1), (60, 100), (30.2, 200), (30.1, 250), (3, 300), (0, 400))
 
-    url = reverse("admin:tiktok_accounts_tiktokaccount_change", args=[account.pk])
-    html = admin_client.get(url).content.decode()
+    svg = _chart(admin_client, account)
 
-    svg = re.search(r'<svg class="history-chart".*?</svg>', html, re.S)
-    assert svg, "no chart on the account page"
-    vertices = re.search(r'<polyline [^>]*points="([^"]+)"', svg.group(0)).group(1).split()
+    vertices = re.search(r'<polyline [^>]*points="([^"]+)"', svg).group(1).split()
     assert len(vertices) == 4
     xs = [float(v.split(",")[0]) for v in vertices]
     ys = [float(v.split(",")[1]) for v in vertices]
     assert xs == sorted(xs)
     assert ys == sorted(ys, reverse=True)  # growing followers go up the chart
-    assert "100 to 400" in svg.group(0)
+    assert "100 to 400" in svg
+    assert [(float(cx), float(cy)) for cx, cy, _ in _markers(svg)] == list(zip(xs, ys, strict=True))
+    assert [title for _, _, title in _markers(svg)] == [
+        "2026-01-14: 100 followers",
+        "2026-02-13: 250 followers",
+        "2026-03-12: 300 followers",
+        "2026-03-15: 400 followers",
+    ]
+    assert ">4 points</text>" in svg
+
+
+def test_an_account_connected_today_shows_its_one_point_as_a_marker(admin_client) -> None:
+    account = TikTokAccountFactory(follower_count=1_234)
+    _history(account, (0.1, 1_200), (0, 1_234))  # one day: its last point
+
+    svg = _chart(admin_client, account)
+
+    # At the right edge of the 90-day axis, in the middle of a flat series.
+    assert _markers(svg) == [("630.0", "100.0", "2026-03-15: 1,234 followers")]
+    assert ">1 point</text>" in svg
+    assert "1,234 to 1,234, 1 point" in svg  # the chart's accessible label
+
+
+def test_two_points_at_the_right_edge_are_two_markers(admin_client) -> None:
+    account = TikTokAccountFactory(follower_count=60)
+    _history(account, (1, 50), (0, 60))
+
+    svg = _chart(admin_client, account)
+
+    assert _markers(svg) == [
+        ("623.8", "190.0", "2026-03-14: 50 followers"),
+        ("630.0", "10.0", "2026-03-15: 60 followers"),
+    ]
+    assert ">2 points</text>" in svg
 
 
 def test_the_change_page_says_when_there_is_no_history(admin_client) -> None:

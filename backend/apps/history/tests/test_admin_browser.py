@@ -4,6 +4,9 @@ Nothing is downloaded at run time: the browser and its driver are the Debian pac
 `chromium` and `chromium-driver` (`.ci/run` installs them), and the driver path is given to
 Selenium explicitly, so Selenium Manager never runs. Skipped where they are missing, except in
 CI (CI=true), where a missing browser is a failure.
+
+The server runs at test_admin's fixed instant; the browser keeps the real clock, so its cookies
+last until it closes rather than until a date the two clocks disagree on.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.urls import reverse
 
-from apps.history.tests.test_admin import _history
+from apps.history.tests.test_admin import NOW, _history
 from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -34,6 +38,16 @@ FLAGS = (
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _fixed_clock(settings) -> Iterator[None]:
+    """The points and the admin's 90 days from one fixed instant; ticking, since the live
+    server and Selenium's waits must see time pass."""
+    settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+    settings.CSRF_COOKIE_AGE = None
+    with time_machine.travel(NOW, tick=True):
+        yield
 
 
 @pytest.fixture
@@ -53,6 +67,7 @@ def browser() -> Iterator[object]:
     options.binary_location = str(CHROMIUM)
     for flag in (*FLAGS, f"--user-data-dir={profile}"):
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the console, for get_log
     driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(30)
     try:
@@ -89,3 +104,25 @@ def test_the_account_page_draws_the_followers_chart(live_server, browser, django
     assert box[0] > 100
     assert box[1] > 50
     assert polyline.is_displayed()
+    markers = browser.find_elements(By.CSS_SELECTOR, "svg.history-chart circle")
+    assert len(markers) == 4
+    assert all(marker.is_displayed() for marker in markers)
+    count = browser.find_element(By.CSS_SELECTOR, "svg.history-chart .history-chart-count")
+    assert count.text == "4 points"
+    # Nothing failed to load, /favicon.ico included (a 404 there was logged on every page).
+    errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert errors == []
+
+
+def test_the_api_docs_page_logs_no_error(live_server, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{live_server.url}/api/docs")
+    # Swagger UI renders the operations from /api/openapi.json once it has fetched it.
+    WebDriverWait(browser, 15).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, ".swagger-ui .opblock")
+    )
+
+    # Ninja's page names its own icons; nothing else may fail either (a CSP refusal, a 404).
+    assert [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"] == []
