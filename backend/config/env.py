@@ -50,10 +50,25 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()] if raw else default
 
 
+RATE_PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600}
+
+
+def rate_parts(rate: str) -> tuple[int, int]:
+    """`N/s`, `N/m` or `N/h` as (N, the period in seconds); ValueError for anything else.
+    The one parser of a rate: env_rate checks with it, apps.core.ratelimit counts with it."""
+    count, _, period = rate.partition("/")
+    if not count.isdigit() or int(count) < 1 or period not in RATE_PERIOD_SECONDS:
+        raise ValueError(rate)
+    return int(count), RATE_PERIOD_SECONDS[period]
+
+
 def env_rate(name: str, default: str) -> str:
     """A rate as `N/s`, `N/m` or `N/h`: checked at start-up, not on the first request."""
     value = env_str(name, default)
-    count, _, period = value.partition("/")
-    if not count.isdigit() or int(count) < 1 or period not in {"s", "m", "h"}:
-        raise ImproperlyConfigured(f"{name} must look like 10/m (N/s, N/m or N/h), got {value!r}.")
+    try:
+        rate_parts(value)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must look like 10/m (N/s, N/m or N/h), got {value!r}."
+        ) from None
     return value

@@ -182,7 +182,6 @@ else:
             "KEY_PREFIX": CACHE_KEY_PREFIX,
         }
     }
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 # Only a cache every process shares may hold cached reads and users: with local memory a write
 # in one process (a worker, a command) could not make another process's copy stale.
 CACHE_IS_SHARED = bool(REDIS_URL)

@@ -1,10 +1,13 @@
 """Per-user (or per-key) rate limits in the shared cache, answered as 429 with Retry-After.
 
-django-ratelimit's semantics, one Redis round trip: the same fixed windows (`_get_window`,
-offset per key), the same counter keys (`_make_cache_key`) and expiry (period + its fudge),
-the same `RATELIMIT_ENABLE` switch; only the counting is ours, so that it can travel in the
-same pipeline as the request's other cache reads (apps.core.shared_cache). The counters live
-in the default cache: Redis when REDIS_URL is set, so the limits hold across server processes.
+Fixed windows: a rate `N/m` (config.env.rate_parts) lets N requests of one key through per
+window of 60 seconds. A key's windows start at `offset + n * period` (n = 0, 1, ...), where
+the offset, the key's CRC-32 modulo the period, spreads the window ends of different keys over
+the period, so that not every client is let through again at the same second. A window's
+counter is created at 0 expiring a few seconds after the window (`SET NX EX`) and incremented
+(`INCR`) in the request's one round trip (apps.core.shared_cache, apps.core.round_trip).
+The 429's Retry-After is the number of seconds until the window ends. The counters live in the
+default cache: Redis when REDIS_URL is set, so the limits hold across server processes.
 
 Redis down (`counting`): the login scopes fail CLOSED (the outage propagates: 503), since
 unlimited password guessing is worse than a short login outage; every other scope fails OPEN
@@ -13,23 +16,27 @@ with a logged warning, since a cache outage must not take the API down.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import django_ratelimit.core as ratelimit_core
 from django.conf import settings
 from django.http import HttpRequest
-from django_ratelimit import ALL
 
 from apps.core.errors import RateLimited
 from apps.core.outages import CACHE_OUTAGES
 from apps.core.shared_cache import Counter, cache_round_trip
+from config.env import rate_parts
 
 logger = logging.getLogger(__name__)
 
 FAIL_CLOSED_SCOPES = frozenset({"login", "login_username"})
+# A counter outlives its window by this much, so it cannot expire while still counted.
+EXPIRY_MARGIN_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -38,26 +45,30 @@ class RateWindow:
 
     counter: Counter
     limit: int
-    window_end: int
+    retry_after: int  # seconds until this window ends, at least 1
 
     def check(self, count: int | None) -> None:
         """Raises RateLimited when `count` (the counter after this request) is over the limit."""
         if count is not None and count > self.limit:
-            now = int(ratelimit_core.time.time())
-            raise RateLimited(retry_after=max(1, self.window_end - now))
+            raise RateLimited(retry_after=self.retry_after)
 
 
-def rate_window(*, scope: str, key: str) -> RateWindow | None:
-    """The counter of `key` under the `scope` limit; None when rate limiting is switched off."""
-    if not getattr(settings, "RATELIMIT_ENABLE", True):
-        return None
+def rate_window(*, scope: str, key: str) -> RateWindow:
+    """The counter of `key` in its current window under the `scope` limit."""
     rate = settings.RATE_LIMITS[scope]
-    group = f"tta:{scope}"
-    limit, period = ratelimit_core._split_rate(rate)
-    window_end = ratelimit_core._get_window(key, period)
-    cache_key = ratelimit_core._make_cache_key(group, window_end, rate, key, ALL)
-    counter = Counter(key=cache_key, timeout=period + ratelimit_core.EXPIRATION_FUDGE)
-    return RateWindow(counter=counter, limit=limit, window_end=window_end)
+    limit, period = rate_parts(rate)
+    offset = zlib.crc32(key.encode()) % period
+    now = int(time.time())
+    window = (now - offset) // period
+    window_end = offset + (window + 1) * period
+    # Hashed: the key may hold a username and an address, which have no place in key names.
+    # The rate is part of the name, so a changed rate starts with fresh counters.
+    digest = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+    counter = Counter(
+        key=f"ratelimit:{scope}:{limit}/{period}s:{digest}:{window}",
+        timeout=period + EXPIRY_MARGIN_SECONDS,
+    )
+    return RateWindow(counter=counter, limit=limit, retry_after=window_end - now)
 
 
 @contextmanager
@@ -79,8 +90,7 @@ def counting(scope: str) -> Iterator[None]:
 def rate_limit_hit(request: HttpRequest, *, scope: str, key: str) -> None:
     """Counts one request against `scope` for `key`; raises RateLimited once over the limit."""
     window = rate_window(scope=scope, key=key)
-    if window is not None:
-        count = None
-        with counting(scope):
-            _, count = cache_round_trip((), window.counter)
-        window.check(count)
+    count = None
+    with counting(scope):
+        _, count = cache_round_trip((), window.counter)
+    window.check(count)

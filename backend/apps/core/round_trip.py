@@ -51,7 +51,7 @@ class RoundTripPlan:
 
 @dataclass(frozen=True)
 class Fetched:
-    window: RateWindow | None  # None: rate limiting is switched off
+    window: RateWindow
     count: int | None  # the counter after this request; None: the cache was unreachable
     values: dict[str, Any] = field(default_factory=dict)  # the plan's keys (None: missing)
     reached: bool = False
@@ -98,7 +98,7 @@ def user_round_trip(request: HttpRequest, user_id: object) -> Any:
                 plan.scope if plan else None,
                 type(exc).__name__,
             )
-    if plan is not None:
+    if plan is not None and window is not None:
         found = dict(zip(extra, values[len(user_keys) :], strict=True))
         setattr(request, _FETCHED, Fetched(window, count, found, reached))
     if not user_keys:
@@ -113,8 +113,7 @@ def rate_checked(request: HttpRequest, scope: str) -> Fetched | None:
     if found is None:
         rate_limit_hit(request, scope=scope, key=user_rate_key(request.auth.pk))  # type: ignore[attr-defined]
         return None
-    if found.window is not None:
-        found.window.check(found.count)
+    found.window.check(found.count)
     return found
 
 

@@ -1,26 +1,45 @@
 """Several reads and one counter of the shared cache in ONE round trip.
 
 A request needs its rate-limit counter, its cached user and, on cached routes, the cached
-answer: on Redis they travel in one pipeline (`SET NX EX` + `INCR` is django-ratelimit's
-`add` + `incr`: the counter starts with the window's expiry and is counted atomically). Any
-other backend (local memory in development and the SQLite tests) gets the same calls one by one.
+answer: on Redis they travel in one pipeline (`SET NX EX` + `INCR`: the counter starts at 0
+with the window's expiry and is counted atomically). Any other backend (local memory in the
+SQLite tests, files in development) gets the same calls one by one through Django's cache API.
 
-The Redis client and serializer are those of Django's RedisCache (`cache._cache`), so keys,
-prefixes and values stay exactly what `cache.get`/`cache.set` read and write.
+On Redis, only public APIs: the process's one redis-py client (apps.core.redis_client), keys
+made by the cache's own `make_key` (its KEY_PREFIX and VERSION), and values in this module's
+own format (`encode`/`decode`): the pickle, protocol 5, of the value. Pickle, because the cached
+user is a model instance, which Django supports pickling within one Django version; protocol
+5 pinned, so that a newer Python's default cannot write what an older process in the same
+rollout fails to read. Only this module reads and writes these keys (the cached user, the
+read-cache versions and answers, the stale marker); a counter is a plain Redis integer, read
+from INCR's reply. Like Django's cache, this trusts what Redis holds.
 """
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 
 from apps.core.outages import cache_optional
+from apps.core.redis_client import shared_redis
+
+PICKLE_PROTOCOL = 5
+
+
+def encode(value: Any) -> bytes:
+    """The stored form of `value` (see the module's docstring)."""
+    return pickle.dumps(value, protocol=PICKLE_PROTOCOL)
+
+
+def decode(raw: bytes) -> Any:
+    """The value `encode` stored as `raw`."""
+    return pickle.loads(raw)  # noqa: S301 (our own values, in our own Redis)
 
 
 @dataclass(frozen=True)
@@ -36,27 +55,19 @@ def cache_is_shared() -> bool:
     return bool(settings.CACHE_IS_SHARED)
 
 
-def _client(cache: RedisCache) -> Any:
-    """One redis-py client per cache object: Django builds a new one on every call (~0.1 ms)."""
-    client = cache.__dict__.get("_shared_cache_client")
-    if client is None:
-        client = cache.__dict__["_shared_cache_client"] = cache._cache.get_client(write=True)
-    return client
-
-
 def cache_round_trip(
     keys: Sequence[str], counter: Counter | None = None
 ) -> tuple[list[Any], int | None]:
     """Returns the values of `keys` (None when missing) and the counter's new value."""
-    cache = caches["default"]
-    if not isinstance(cache, RedisCache):
+    cache, client = caches["default"], shared_redis()
+    if client is None:
         values = cache.get_many(keys) if keys else {}
         count = None
         if counter is not None:
             cache.add(counter.key, 0, counter.timeout)
             count = cache.incr(counter.key)
         return [values.get(key) for key in keys], count
-    pipe = _client(cache).pipeline(transaction=False)
+    pipe = client.pipeline(transaction=False)
     for key in keys:
         pipe.get(cache.make_key(key))
     if counter is not None:
@@ -64,8 +75,7 @@ def cache_round_trip(
         pipe.set(made, 0, ex=counter.timeout, nx=True)
         pipe.incr(made)
     results = pipe.execute()
-    loads = cache._cache._serializer.loads
-    values = [None if raw is None else loads(raw) for raw in results[: len(keys)]]
+    values = [None if raw is None else decode(raw) for raw in results[: len(keys)]]
     return values, (int(results[-1]) if counter is not None else None)
 
 
@@ -81,17 +91,16 @@ class Entry:
 
 def cache_store(*entries: Entry) -> None:
     """Stores every entry in one round trip (`timeout` None: no expiry)."""
-    cache = caches["default"]
-    if not isinstance(cache, RedisCache):
+    cache, client = caches["default"], shared_redis()
+    if client is None:
         for entry in entries:
             store = cache.add if entry.only_new else cache.set
             store(entry.key, entry.value, entry.timeout)
         return
-    pipe = _client(cache).pipeline(transaction=False)
-    dumps = cache._cache._serializer.dumps
+    pipe = client.pipeline(transaction=False)
     for entry in entries:
         made = cache.make_key(entry.key)
-        pipe.set(made, dumps(entry.value), ex=entry.timeout, nx=entry.only_new)
+        pipe.set(made, encode(entry.value), ex=entry.timeout, nx=entry.only_new)
     pipe.execute()
 
 

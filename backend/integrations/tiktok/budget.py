@@ -1,9 +1,10 @@
 """One app-wide budget of calls to TikTok: TIKTOK_REQUESTS_PER_MINUTE in any 60-second window.
 
 A sliding window, not a fixed one: TikTok counts over one sliding minute, and a fixed window
-would let twice the budget through across a window boundary. With REDIS_URL the window is one
-sorted set in Redis (one atomic script per call, Redis's clock), so every process draws on the
-same budget; without Redis it is per process (development only).
+would let twice the budget through across a window boundary. When the cache is Redis the window
+is one sorted set there (one atomic script per call, Redis's clock, through the process's one
+Redis client, apps.core.redis_client), so every process draws on the same budget; without Redis
+it is per process (development only).
 
 A request that finds no budget raises TikTokRateLimitError (answered 429 TIKTOK_RATE_LIMITED
 with Retry-After) instead of calling; background work (the Celery worker, management
@@ -25,6 +26,7 @@ from contextlib import contextmanager
 import redis
 from django.conf import settings
 
+from apps.core.redis_client import shared_redis
 from integrations.tiktok.errors import TikTokRateLimitError
 
 logger = logging.getLogger(__name__)
@@ -70,15 +72,15 @@ def budget_waiting() -> Iterator[None]:
         _process["wait"] = before
 
 
-@functools.cache
-def _redis_script(url: str) -> redis.commands.core.Script:
-    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+@functools.lru_cache(maxsize=8)
+def _take_script(client: redis.Redis) -> redis.commands.core.Script:
+    """The script bound to `client` (EVALSHA, loaded again if Redis forgot it)."""
     return client.register_script(_TAKE_SCRIPT)
 
 
-def _take_shared(limit: int) -> float:
+def _take_shared(client: redis.Redis, limit: int) -> float:
     member = f"{time.time_ns()}-{threading.get_ident()}-{random.random()}"  # noqa: S311
-    waited_ms = _redis_script(settings.REDIS_URL)(
+    waited_ms = _take_script(client)(
         keys=[_shared_key()],
         args=[limit, COUNTED_WINDOW_SECONDS * 1000, member],
     )
@@ -99,10 +101,11 @@ def _take_local(limit: int) -> float:
 def _try_take() -> float:
     """0 when one call was counted, else the seconds until the budget has room."""
     limit = settings.TIKTOK_REQUESTS_PER_MINUTE
-    if not settings.REDIS_URL:
+    client = shared_redis()
+    if client is None:
         return _take_local(limit)
     try:
-        return _take_shared(limit)
+        return _take_shared(client, limit)
     except redis.RedisError:
         # The budget protects TikTok's own limit; a Redis outage must not stop every sync.
         logger.warning("TikTok budget: Redis unreachable, calling without counting")
@@ -128,5 +131,6 @@ def budget_reset() -> None:
     """Forgets every call counted so far (tests)."""
     with _local_lock:
         _local_calls.clear()
-    if settings.REDIS_URL:
-        _redis_script(settings.REDIS_URL).registered_client.delete(_shared_key())
+    client = shared_redis()
+    if client is not None:
+        client.delete(_shared_key())

@@ -3,28 +3,27 @@
 from __future__ import annotations
 
 import os
-import time
 import uuid
-from types import SimpleNamespace
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
-import django_ratelimit.core
 import pytest
-from django.core.cache.backends.redis import RedisCache
+import time_machine
 
-import apps.core.shared_cache
 from api.accounts.tests.utils import assert_error, post_json
+from apps.core import redis_client
 
 pytestmark = pytest.mark.django_db
 
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+INSTANT = datetime(2031, 5, 4, 12, 0, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def frozen_ratelimit_clock(monkeypatch: pytest.MonkeyPatch) -> float:
-    """Pins django-ratelimit's fixed window so a test cannot straddle two windows."""
-    now = time.time()
-    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: now))
-    return now
+def frozen_clock() -> Iterator[time_machine.Traveller]:
+    """Pins the rate limits' fixed windows so a test cannot straddle two windows."""
+    with time_machine.travel(INSTANT, tick=False) as traveller:
+        yield traveller
 
 
 def _assert_rate_limited(response) -> int:
@@ -122,27 +121,23 @@ def test_rate_limit_is_per_user(auth_client, other_client, user, other_user, set
 
 
 def test_retry_after_counts_down_to_the_end_of_the_window(
-    auth_client, user, settings, monkeypatch, frozen_ratelimit_clock
+    auth_client, user, settings, frozen_clock
 ) -> None:
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "sync": "1/m"}
     _sync_unknown(auth_client)
     first = _assert_rate_limited(_sync_unknown(auth_client))
-    later = frozen_ratelimit_clock + min(first - 1, 20)
-    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: later))
+    frozen_clock.shift(min(first - 1, 20))
 
     second = _assert_rate_limited(_sync_unknown(auth_client))
 
     assert second == max(1, first - min(first - 1, 20))
 
 
-def test_rate_limit_lifts_after_the_window(
-    auth_client, user, settings, monkeypatch, frozen_ratelimit_clock
-) -> None:
+def test_rate_limit_lifts_after_the_window(auth_client, user, settings, frozen_clock) -> None:
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "sync": "1/m"}
     _sync_unknown(auth_client)
     retry_after = _assert_rate_limited(_sync_unknown(auth_client))
-    later = frozen_ratelimit_clock + retry_after + 1
-    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: later))
+    frozen_clock.shift(retry_after)
 
     assert_error(_sync_unknown(auth_client), 404, "ACCOUNT_NOT_FOUND")
 
@@ -154,37 +149,19 @@ def test_rate_limit_lifts_after_the_window(
     not REDIS_URL,
     reason="REDIS_URL is unset: the shared-counter check runs in CI's PostgreSQL + Redis pass",
 )
-def test_rate_limit_counter_is_shared_through_redis(
-    auth_client, user, settings, monkeypatch
+def test_rate_limit_counter_is_shared_between_two_processes_redis_clients(
+    auth_client, user, settings
 ) -> None:
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "sync": "2/m"}
-    default = settings.CACHES["default"]
-    assert default["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
-    params = {"KEY_PREFIX": default.get("KEY_PREFIX", ""), "OPTIONS": default.get("OPTIONS", {})}
-    # What another server process would hold: its own client, its own connection pool.
-    other_process = RedisCache(REDIS_URL, params)
+    first = redis_client.shared_redis()
     for _ in range(2):
         assert_error(_sync_unknown(auth_client), 404, "ACCOUNT_NOT_FOUND")
 
-    monkeypatch.setattr(apps.core.shared_cache, "caches", {"default": other_process})
+    # What another server process holds: its own client, its own connection pool.
+    redis_client._client.cache_clear()
+    second = redis_client.shared_redis()
+    assert second is not None
+    assert second is not first
+    assert second.connection_pool is not first.connection_pool
+
     _assert_rate_limited(_sync_unknown(auth_client))
-
-
-@pytest.mark.skipif(
-    not REDIS_URL,
-    reason="REDIS_URL is unset: the shared-counter check runs in CI's PostgreSQL + Redis pass",
-)
-def test_rate_limit_counter_is_shared_between_two_independent_redis_clients(
-    auth_client, user, settings, monkeypatch
-) -> None:
-    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "batch_sync": "2/m"}
-    params = {"KEY_PREFIX": settings.CACHES["default"].get("KEY_PREFIX", "")}
-    first, second = RedisCache(REDIS_URL, params), RedisCache(REDIS_URL, params)
-    assert first._cache is not second._cache
-
-    monkeypatch.setattr(apps.core.shared_cache, "caches", {"default": first})
-    for _ in range(2):
-        assert _batch(auth_client).status_code == 200
-    monkeypatch.setattr(apps.core.shared_cache, "caches", {"default": second})
-
-    _assert_rate_limited(_batch(auth_client))

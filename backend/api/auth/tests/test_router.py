@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
-from types import SimpleNamespace
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
-import django_ratelimit.core
 import jwt
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.test import Client
 
@@ -41,10 +41,10 @@ def _assert_error(response, status: int, code: str) -> None:
 
 
 @pytest.fixture
-def frozen_ratelimit_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pins django-ratelimit's fixed window so a test cannot straddle two windows and flake."""
-    now = time.time()
-    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: now))
+def frozen_ratelimit_clock() -> Iterator[None]:
+    """Pins the rate limits' fixed window so a test cannot straddle two windows and flake."""
+    with time_machine.travel(datetime(2031, 5, 4, 12, 0, 0, tzinfo=UTC), tick=False):
+        yield
 
 
 # --- register -------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from celery import Celery
 from django.db import IntegrityError
 from django.utils import timezone
 
@@ -21,7 +22,6 @@ from apps.jobs.models import Job, JobChunk, JobStatus
 from apps.tiktok_accounts.models import TikTokAccount
 from apps.tiktok_accounts.services.bulk_sync import RATE_LIMIT_RETRIES, retry_delay
 from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
-from config.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -179,13 +179,14 @@ def test_the_database_refuses_a_second_active_job_per_user(user) -> None:
 def test_sync_all_is_503_when_the_broker_is_down(
     auth_client, user, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
-    monkeypatch.setitem(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
-    # Connection pools made for the configured broker are dropped for this test.
-    monkeypatch.setattr(celery_app, "_pool", None)
-    monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
+    # A Celery app of its own on an unreachable broker: its own connection pools, none of the
+    # configured broker's.
+    with Celery("broker-down", set_as_current=False) as down:
+        down.config_from_object("django.conf:settings", namespace="CELERY")
+        down.conf.broker_url = "redis://127.0.0.1:1/0"
+        monkeypatch.setattr(services, "celery_app", down)
 
-    response = auth_client.post(SYNC_ALL)
+        response = auth_client.post(SYNC_ALL)
 
     assert_error(response, 503, "SERVICE_UNAVAILABLE")
     # The job that could not be handed out is over, so a later POST starts a new one.

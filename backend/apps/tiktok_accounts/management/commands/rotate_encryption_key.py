@@ -8,11 +8,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 from tqdm import tqdm
 
 from apps.tiktok_accounts.key_rotation import UnreadableTokensError, tokens_rotate
 from apps.tiktok_accounts.models import TikTokAccount
+
+
+class _ProgressStream:
+    """tqdm's file: the command's stderr (so `call_command(stderr=...)` gets it too), written
+    without the newline `OutputWrapper.write` adds unless told `ending=""`, and unstyled."""
+
+    def __init__(self, out: OutputWrapper) -> None:
+        self.out = out
+
+    def write(self, text: str) -> None:
+        self.out.write(text, style_func=str, ending="")
+
+    def flush(self) -> None:
+        self.out.flush()
+
+    def isatty(self) -> bool:
+        return self.out.isatty()
 
 
 class Command(BaseCommand):
@@ -25,7 +42,8 @@ class Command(BaseCommand):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
         total = TikTokAccount.all_objects.count()
-        with tqdm(total=total, unit="account", disable=None, file=self.stderr._out) as bar:
+        progress = _ProgressStream(self.stderr)
+        with tqdm(total=total, unit="account", disable=None, file=progress) as bar:
             try:
                 result = tokens_rotate(batch_size=batch_size, on_batch=bar.update)
             except UnreadableTokensError as exc:
