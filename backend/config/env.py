@@ -7,6 +7,8 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
+from apps.core.rates import rate_parts
+
 
 def env_str(name: str, default: str) -> str:
     return os.environ.get(name, "").strip() or default
@@ -48,18 +50,6 @@ def env_float(name: str, default: float) -> float:
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name, "").strip()
     return [item.strip() for item in raw.split(",") if item.strip()] if raw else default
-
-
-RATE_PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600}
-
-
-def rate_parts(rate: str) -> tuple[int, int]:
-    """`N/s`, `N/m` or `N/h` as (N, the period in seconds); ValueError for anything else.
-    The one parser of a rate: env_rate checks with it, apps.core.ratelimit counts with it."""
-    count, _, period = rate.partition("/")
-    if not count.isdigit() or int(count) < 1 or period not in RATE_PERIOD_SECONDS:
-        raise ValueError(rate)
-    return int(count), RATE_PERIOD_SECONDS[period]
 
 
 def env_rate(name: str, default: str) -> str:

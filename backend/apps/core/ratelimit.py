@@ -1,6 +1,6 @@
 """Per-user (or per-key) rate limits in the shared cache, answered as 429 with Retry-After.
 
-Fixed windows: a rate `N/m` (config.env.rate_parts) lets N requests of one key through per
+Fixed windows: a rate `N/m` (apps.core.rates.rate_parts) lets N requests of one key through per
 window of 60 seconds. A key's windows start at `offset + n * period` (n = 0, 1, ...), where
 the offset, the key's CRC-32 modulo the period, spreads the window ends of different keys over
 the period, so that not every client is let through again at the same second. A window's
@@ -29,8 +29,8 @@ from django.http import HttpRequest
 
 from apps.core.errors import RateLimited
 from apps.core.outages import CACHE_OUTAGES
+from apps.core.rates import rate_parts
 from apps.core.shared_cache import Counter, cache_round_trip
-from config.env import rate_parts
 
 logger = logging.getLogger(__name__)
 
