@@ -184,7 +184,7 @@ def test_sync_all_is_503_when_the_broker_is_down(
     with Celery("broker-down", set_as_current=False) as down:
         down.config_from_object("django.conf:settings", namespace="CELERY")
         down.conf.broker_url = "redis://127.0.0.1:1/0"
-        monkeypatch.setattr(services, "celery_app", down)
+        monkeypatch.setattr(services, "current_app", down)
 
         response = auth_client.post(SYNC_ALL)
 
