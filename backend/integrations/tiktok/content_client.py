@@ -61,14 +61,14 @@ class Video(BaseModel):
 VIDEO_FIELDS: tuple[str, ...] = tuple(Video.model_fields)
 
 
-class VideoPage(BaseModel):
+class VideoBatch(BaseModel):
     videos: list[Video]
     cursor: int = 0
     has_more: bool = False
 
 
-class _VideoPageAnswer(BaseModel):
-    data: VideoPage
+class _VideoBatchAnswer(BaseModel):
+    data: VideoBatch
 
 
 class CreatorInfo(BaseModel):
@@ -120,7 +120,7 @@ def _bearer(access_token: str) -> dict[str, str]:
     }
 
 
-def list_videos(*, access_token: str, cursor: int | None = None) -> VideoPage:
+def list_videos(*, access_token: str, cursor: int | None = None) -> VideoBatch:
     """One page (at most 20) of the user's videos, newest first; `cursor` from the last page."""
     # Reference: https://developers.tiktok.com/doc/tiktok-api-v2-video-list
     body: dict[str, Any] = {"max_count": VIDEO_PAGE_SIZE}
@@ -135,7 +135,7 @@ def list_videos(*, access_token: str, cursor: int | None = None) -> VideoPage:
         headers=_bearer(access_token),
         json=body,
     )
-    return _parse(_VideoPageAnswer, answer, endpoint="video_list").data
+    return _parse(_VideoBatchAnswer, answer, endpoint="video_list").data
 
 
 def query_creator_info(*, access_token: str) -> CreatorInfo:
