@@ -101,7 +101,9 @@ def post_id_text(value: Any) -> str:
     return str(value)
 
 
-class PostStatus(BaseModel):
+class PublishStatus(BaseModel):
+    """TikTok's answer to status/fetch: where a publish stands (not our Post's status)."""
+
     status: str = Field(min_length=1)
     fail_reason: str = ""
     # Sic: TikTok's own spelling. Empty until moderation ends, and forever for a post that is
@@ -109,8 +111,8 @@ class PostStatus(BaseModel):
     publicaly_available_post_id: list[Annotated[str, BeforeValidator(post_id_text)]] = []
 
 
-class _PostStatusAnswer(BaseModel):
-    data: PostStatus
+class _PublishStatusAnswer(BaseModel):
+    data: PublishStatus
 
 
 def _bearer(access_token: str) -> dict[str, str]:
@@ -170,7 +172,7 @@ def init_direct_post(*, access_token: str, video_url: str, post_info: dict[str, 
     return _parse(_PublishInitAnswer, answer, endpoint="video_init").data.publish_id
 
 
-def fetch_post_status(*, access_token: str, publish_id: str) -> PostStatus:
+def fetch_post_status(*, access_token: str, publish_id: str) -> PublishStatus:
     """Where TikTok is with a publish: PROCESSING_*, PUBLISH_COMPLETE or FAILED."""
     # Reference: https://developers.tiktok.com/doc/content-posting-api-reference-get-video-status
     answer = _request(
@@ -181,4 +183,4 @@ def fetch_post_status(*, access_token: str, publish_id: str) -> PostStatus:
         headers=_bearer(access_token),
         json={"publish_id": publish_id},
     )
-    return _parse(_PostStatusAnswer, answer, endpoint="status_fetch").data
+    return _parse(_PublishStatusAnswer, answer, endpoint="status_fetch").data
