@@ -22,7 +22,9 @@ from api.accounts.schemas import (
     ConnectStartOut,
     SummaryOut,
 )
+from api.caching import cached_read
 from api.jobs.schemas import JobOut
+from api.round_trip import user_rate_limit
 from apps.audit.services import RequestMeta
 from apps.core.errors import (
     AUTH_ERRORS,
@@ -34,11 +36,9 @@ from apps.core.errors import (
     ErrorOut,
 )
 from apps.core.renderers import json_response
-from apps.core.round_trip import user_rate_limit
 from apps.jobs import services as job_services
 from apps.tiktok_accounts import selectors, services
 from apps.tiktok_accounts.list_page import account_list_page
-from apps.tiktok_accounts.read_cache import cached_read
 
 router = Router(tags=["accounts"])
 

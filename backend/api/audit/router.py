@@ -7,9 +7,9 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from api.round_trip import user_rate_limit
 from apps.audit.selectors import audit_log_page
 from apps.core.errors import READ_ERRORS
-from apps.core.round_trip import user_rate_limit
 
 router = Router(tags=["audit log"])
 

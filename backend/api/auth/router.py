@@ -7,7 +7,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from api.auth import services
 from api.auth.schemas import RefreshIn, RegisterIn, TokenObtainIn, TokenPairOut, UserOut
 from apps.core.errors import (
     AUTH_ERRORS,
@@ -18,6 +17,7 @@ from apps.core.errors import (
     ValidationErrorOut,
 )
 from apps.core.ratelimit import rate_limit_hit
+from apps.users import services
 
 router = Router(tags=["auth"])
 

@@ -7,8 +7,8 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from api.history.schemas import HistoryOut, HistoryQuery
+from api.round_trip import user_rate_limit
 from apps.core.errors import NOT_FOUND, READ_ERRORS
-from apps.core.round_trip import user_rate_limit
 from apps.history.selectors import history_points
 from apps.tiktok_accounts.selectors import account_get
 

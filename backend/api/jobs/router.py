@@ -7,8 +7,8 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from api.jobs.schemas import JobListQuery, JobOut, JobPageOut
+from api.round_trip import user_rate_limit
 from apps.core.errors import NOT_FOUND, READ_ERRORS
-from apps.core.round_trip import user_rate_limit
 from apps.jobs import selectors
 
 router = Router(tags=["jobs"])

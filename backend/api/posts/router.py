@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Header, Query, Router, Status
 
 from api.posts.schemas import CreatorInfoOut, PostIn, PostListQuery, PostOut, PostPageOut
+from api.round_trip import user_rate_limit
 from apps.audit.services import RequestMeta
 from apps.core.errors import (
     AUTH_ERRORS,
@@ -17,7 +18,6 @@ from apps.core.errors import (
     TIKTOK_TOKEN_ERRORS,
     ErrorOut,
 )
-from apps.core.round_trip import user_rate_limit
 from apps.posts import selectors, services
 from apps.posts.creator_info import creator_info_fetch
 from apps.tiktok_accounts.selectors import account_get

@@ -6,10 +6,10 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router
 
+from api.round_trip import user_rate_limit
 from api.videos.schemas import VideoListQuery, VideoPageOut, VideoSyncOut
 from apps.audit.services import RequestMeta
 from apps.core.errors import NOT_FOUND, READ_ERRORS, TIKTOK_TOKEN_ERRORS
-from apps.core.round_trip import user_rate_limit
 from apps.tiktok_accounts.selectors import account_get
 from apps.videos import selectors, services
 

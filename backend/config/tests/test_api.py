@@ -100,7 +100,7 @@ def test_unexpected_exception_answers_500_without_internals_and_is_logged(
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom-secret")
 
-    monkeypatch.setattr("api.auth.services.authenticate", explode)
+    monkeypatch.setattr("apps.users.services.authenticate", explode)
     caplog.handler.addFilter(RequestIdFilter())  # what the real log handler adds
 
     response = Client().post(
