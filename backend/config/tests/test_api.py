@@ -9,8 +9,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from api.auth.tests.factories import PASSWORD
 from apps.core.logging import RequestIdFilter
+from testing.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

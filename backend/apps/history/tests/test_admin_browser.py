@@ -18,7 +18,7 @@ import pytest
 from django.urls import reverse
 
 from apps.history.tests.test_admin import _history
-from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
+from testing.factories import TikTokAccountFactory
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

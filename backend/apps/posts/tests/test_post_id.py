@@ -9,12 +9,12 @@ import pydantic
 import pytest
 from django.test import Client
 
-from api.auth.tests.factories import bearer_header
 from apps.posts import publisher, tasks
 from apps.posts.models import Post, PostStatus
-from apps.posts.tests.fixtures import beat
 from apps.posts.webhook_handlers import post_webhook_apply
 from integrations.tiktok import content_client
+from testing.http import bearer_header
+from testing.posts import beat
 
 pytestmark = pytest.mark.django_db
 
