@@ -24,11 +24,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.test import Client
 
-from api.auth.tests.factories import UserFactory, bearer_header
 from config.celery import app as celery_app
 from integrations.tiktok.budget import budget_reset
+from testing.factories import UserFactory
+from testing.http import bearer_header
 
-pytest_plugins = ["testing.fake_tiktok.pytest_plugin"]
+pytest_plugins = ["testing.fake_tiktok.pytest_plugin", "testing.accounts"]
 
 _moved_clock: list[time_machine.travel] = []
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from api.accounts.schemas import SummaryOut
+from apps.core.cursor import Page
 from apps.core.renderers import json_dumps, timestamp
-from apps.tiktok_accounts.list_page import AccountPage
 
 
 def _item(row: dict[str, Any]) -> dict[str, Any]:
@@ -21,7 +21,7 @@ def _item(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def account_page_json(page: AccountPage) -> bytes:
+def account_page_json(page: Page[dict[str, Any]]) -> bytes:
     return json_dumps(
         {
             "items": [_item(row) for row in page.items],

@@ -22,30 +22,37 @@ from api.accounts.schemas import (
     ConnectStartOut,
     SummaryOut,
 )
+from api.caching import cached_read
 from api.jobs.schemas import JobOut
+from api.round_trip import user_rate_limit
 from apps.audit.services import RequestMeta
-from apps.core.errors import READ_ERRORS, TIKTOK_ERRORS, ErrorOut, ValidationErrorOut
+from apps.core.errors import (
+    AUTH_ERRORS,
+    BODY_ERRORS,
+    NOT_FOUND,
+    READ_ERRORS,
+    TIKTOK_ERRORS,
+    TIKTOK_TOKEN_ERRORS,
+    ErrorOut,
+)
 from apps.core.renderers import json_response
-from apps.core.round_trip import user_rate_limit
 from apps.jobs import services as job_services
 from apps.tiktok_accounts import selectors, services
 from apps.tiktok_accounts.list_page import account_list_page
-from apps.tiktok_accounts.read_cache import cached_read
 
 router = Router(tags=["accounts"])
 
-READ, TIKTOK = READ_ERRORS, TIKTOK_ERRORS
-BODY = {413: ErrorOut}  # answered by the middleware before the route runs
 
-
-@router.get("", response={200: AccountPageOut, **READ}, summary="List my TikTok accounts")
+@router.get("", response={200: AccountPageOut, **READ_ERRORS}, summary="List my TikTok accounts")
 @cached_read("read")
 def account_list(request: HttpRequest, query: Query[AccountListQuery]) -> Any:
     page = account_list_page(user=request.auth, **query.dict())
     return json_response(account_page_json(page))
 
 
-@router.get("/stats/summary", response={200: SummaryOut, **READ}, summary="Totals over my accounts")
+@router.get(
+    "/stats/summary", response={200: SummaryOut, **READ_ERRORS}, summary="Totals over my accounts"
+)
 @cached_read("read")
 def account_summary(request: HttpRequest) -> Any:
     return json_response(summary_json(selectors.account_summary(user=request.auth)))
@@ -53,7 +60,7 @@ def account_summary(request: HttpRequest) -> Any:
 
 @router.post(
     "/batch/sync",
-    response={200: BatchSyncOut, **READ, **BODY},
+    response={200: BatchSyncOut, **READ_ERRORS, **BODY_ERRORS},
     summary="Sync up to 50 accounts in parallel",
 )
 @user_rate_limit("batch_sync")
@@ -66,7 +73,7 @@ def account_batch_sync(request: HttpRequest, payload: BatchSyncIn) -> Any:
 
 @router.post(
     "/batch/sync-all",
-    response={202: JobOut, **READ, 503: ErrorOut, **BODY},
+    response={202: JobOut, **READ_ERRORS, 503: ErrorOut, **BODY_ERRORS},
     summary="Sync every account in the background (returns the running job if there is one)",
 )
 @user_rate_limit("sync_all")
@@ -76,7 +83,7 @@ def account_sync_all(request: HttpRequest) -> Any:
 
 @router.post(
     "/connect/start",
-    response={200: ConnectStartOut, **READ},
+    response={200: ConnectStartOut, **READ_ERRORS},
     summary="Start connecting a TikTok account (OAuth)",
 )
 @user_rate_limit("connect")
@@ -91,9 +98,9 @@ def account_connect_start(request: HttpRequest) -> Any:
         200: AccountDetailOut,
         201: AccountDetailOut,
         400: ErrorOut,
-        **READ,
-        **TIKTOK,
-        **BODY,
+        **READ_ERRORS,
+        **TIKTOK_ERRORS,
+        **BODY_ERRORS,
     },
     summary="Finish connecting: exchange the OAuth code",
 )
@@ -109,7 +116,9 @@ def account_connect_complete(request: HttpRequest, payload: ConnectCompleteIn) -
 
 
 @router.get(
-    "/{account_id}", response={200: AccountDetailOut, 404: ErrorOut, **READ}, summary="One account"
+    "/{account_id}",
+    response={200: AccountDetailOut, **NOT_FOUND, **READ_ERRORS},
+    summary="One account",
 )
 @user_rate_limit("read")
 def account_detail(request: HttpRequest, account_id: uuid.UUID) -> Any:
@@ -118,7 +127,7 @@ def account_detail(request: HttpRequest, account_id: uuid.UUID) -> Any:
 
 @router.delete(
     "/{account_id}",
-    response={204: None, 401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
+    response={204: None, **AUTH_ERRORS, **NOT_FOUND},
     summary="Disconnect an account (soft delete; revokes the token at TikTok)",
 )
 def account_delete(request: HttpRequest, account_id: uuid.UUID) -> Any:
@@ -129,7 +138,7 @@ def account_delete(request: HttpRequest, account_id: uuid.UUID) -> Any:
 
 @router.post(
     "/{account_id}/sync",
-    response={200: AccountDetailOut, 404: ErrorOut, **READ, **TIKTOK, 500: ErrorOut},
+    response={200: AccountDetailOut, **NOT_FOUND, **READ_ERRORS, **TIKTOK_TOKEN_ERRORS},
     summary="Fetch the account's profile and statistics from TikTok",
 )
 @user_rate_limit("sync")

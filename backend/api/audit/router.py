@@ -7,9 +7,9 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from api.round_trip import user_rate_limit
 from apps.audit.selectors import audit_log_page
-from apps.core.errors import ErrorOut, ValidationErrorOut
-from apps.core.round_trip import user_rate_limit
+from apps.core.errors import READ_ERRORS
 
 router = Router(tags=["audit log"])
 
@@ -39,7 +39,7 @@ class AuditLogQuery(Schema):
 
 @router.get(
     "",
-    response={200: AuditLogPageOut, 401: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut},
+    response={200: AuditLogPageOut, **READ_ERRORS},
     summary="List my audit log entries",
 )
 @user_rate_limit("read")

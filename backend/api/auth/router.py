@@ -7,10 +7,17 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from api.auth import services
 from api.auth.schemas import RefreshIn, RegisterIn, TokenObtainIn, TokenPairOut, UserOut
-from apps.core.errors import ErrorOut, SignupDisabled, ValidationErrorOut
+from apps.core.errors import (
+    AUTH_ERRORS,
+    BODY_ERRORS,
+    READ_ERRORS,
+    ErrorOut,
+    SignupDisabled,
+    ValidationErrorOut,
+)
 from apps.core.ratelimit import rate_limit_hit
+from apps.users import services
 
 router = Router(tags=["auth"])
 
@@ -18,7 +25,7 @@ router = Router(tags=["auth"])
 @router.post(
     "/register",
     auth=None,
-    response={201: UserOut, 403: ErrorOut, 413: ErrorOut, 422: ValidationErrorOut},
+    response={201: UserOut, 403: ErrorOut, **BODY_ERRORS, 422: ValidationErrorOut},
 )
 def register(request: HttpRequest, payload: RegisterIn) -> Status[AbstractBaseUser]:
     if not settings.SIGNUP_ENABLED:
@@ -32,13 +39,7 @@ def register(request: HttpRequest, payload: RegisterIn) -> Status[AbstractBaseUs
 @router.post(
     "/token",
     auth=None,
-    response={
-        200: TokenPairOut,
-        401: ErrorOut,
-        413: ErrorOut,
-        422: ValidationErrorOut,
-        429: ErrorOut,
-    },
+    response={200: TokenPairOut, **BODY_ERRORS, **READ_ERRORS},
 )
 def token_obtain(request: HttpRequest, payload: TokenObtainIn) -> dict[str, str]:
     # Every attempt counts, successful or not, so guessing costs the same as logging in; the
@@ -54,19 +55,19 @@ def token_obtain(request: HttpRequest, payload: TokenObtainIn) -> dict[str, str]
 @router.post(
     "/token/refresh",
     auth=None,
-    response={200: TokenPairOut, 401: ErrorOut, 413: ErrorOut, 422: ValidationErrorOut},
+    response={200: TokenPairOut, **BODY_ERRORS, **AUTH_ERRORS},
 )
 def token_refresh(request: HttpRequest, payload: RefreshIn) -> dict[str, str]:
     return services.token_refresh(refresh=payload.refresh)
 
 
-@router.post("/logout", response={204: None, 401: ErrorOut, 413: ErrorOut, 422: ValidationErrorOut})
+@router.post("/logout", response={204: None, **BODY_ERRORS, **AUTH_ERRORS})
 def logout(request: HttpRequest, payload: RefreshIn) -> Status[None]:
     services.token_revoke(refresh=payload.refresh, user=request.auth)  # type: ignore[attr-defined]
     return Status(204, None)
 
 
-@router.get("/me", response={200: UserOut, 401: ErrorOut, 422: ValidationErrorOut})
+@router.get("/me", response={200: UserOut, **AUTH_ERRORS})
 def me(request: HttpRequest) -> AbstractBaseUser:
     # 422 is declared on every authenticated route (contract); this one has no input to refuse.
     return request.auth  # type: ignore[attr-defined,no-any-return]

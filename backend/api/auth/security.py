@@ -12,7 +12,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken
 
-from apps.core.round_trip import user_round_trip
+from api.round_trip import user_round_trip
 from apps.core.user_cache import user_from_cached
 
 
@@ -39,7 +39,7 @@ class JWTAuth(HttpBearer):
     """Accepts only unexpired access tokens (never refresh tokens) of active users.
 
     The user comes from the shared cache (no SQL) when there is one, in the request's one
-    round trip with the route's rate-limit counter and cached answer (apps.core.round_trip);
+    round trip with the route's rate-limit counter and cached answer (api.round_trip);
     see apps.core.user_cache for why a deactivated or deleted user is still refused at once.
     """
 

@@ -7,8 +7,8 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from api.history.schemas import HistoryOut, HistoryQuery
-from apps.core.errors import ErrorOut, ValidationErrorOut
-from apps.core.round_trip import user_rate_limit
+from api.round_trip import user_rate_limit
+from apps.core.errors import NOT_FOUND, READ_ERRORS
 from apps.history.selectors import history_points
 from apps.tiktok_accounts.selectors import account_get
 
@@ -17,13 +17,7 @@ router = Router(tags=["accounts"])
 
 @router.get(
     "/{account_id}/history",
-    response={
-        200: HistoryOut,
-        401: ErrorOut,
-        404: ErrorOut,
-        422: ValidationErrorOut,
-        429: ErrorOut,
-    },
+    response={200: HistoryOut, **NOT_FOUND, **READ_ERRORS},
     summary="Follower, following, likes and video counts over time",
 )
 @user_rate_limit("read")

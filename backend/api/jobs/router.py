@@ -7,22 +7,20 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from api.jobs.schemas import JobListQuery, JobOut, JobPageOut
-from apps.core.errors import READ_ERRORS, ErrorOut
-from apps.core.round_trip import user_rate_limit
+from api.round_trip import user_rate_limit
+from apps.core.errors import NOT_FOUND, READ_ERRORS
 from apps.jobs import selectors
 
 router = Router(tags=["jobs"])
 
-READ = READ_ERRORS
 
-
-@router.get("", response={200: JobPageOut, **READ}, summary="List my jobs, newest first")
+@router.get("", response={200: JobPageOut, **READ_ERRORS}, summary="List my jobs, newest first")
 @user_rate_limit("read")
 def job_list(request: HttpRequest, query: Query[JobListQuery]) -> Any:
     return selectors.job_list_page(user=request.auth, **query.dict())
 
 
-@router.get("/{job_id}", response={200: JobOut, 404: ErrorOut, **READ}, summary="One job")
+@router.get("/{job_id}", response={200: JobOut, **NOT_FOUND, **READ_ERRORS}, summary="One job")
 @user_rate_limit("read")
 def job_detail(request: HttpRequest, job_id: uuid.UUID) -> Any:
     return selectors.job_get(user=request.auth, job_id=job_id)

@@ -8,9 +8,16 @@ from django.http import HttpRequest
 from ninja import Header, Query, Router, Status
 
 from api.posts.schemas import CreatorInfoOut, PostIn, PostListQuery, PostOut, PostPageOut
+from api.round_trip import user_rate_limit
 from apps.audit.services import RequestMeta
-from apps.core.errors import READ_ERRORS, TIKTOK_ERRORS, ErrorOut, ValidationErrorOut
-from apps.core.round_trip import user_rate_limit
+from apps.core.errors import (
+    AUTH_ERRORS,
+    BODY_ERRORS,
+    NOT_FOUND,
+    READ_ERRORS,
+    TIKTOK_TOKEN_ERRORS,
+    ErrorOut,
+)
 from apps.posts import selectors, services
 from apps.posts.creator_info import creator_info_fetch
 from apps.tiktok_accounts.selectors import account_get
@@ -18,13 +25,10 @@ from apps.tiktok_accounts.selectors import account_get
 account_router = Router(tags=["posts"])
 router = Router(tags=["posts"])
 
-READ = {**READ_ERRORS, 404: ErrorOut}
-TIKTOK = {**TIKTOK_ERRORS, 500: ErrorOut}
-
 
 @account_router.get(
     "/{account_id}/creator-info",
-    response={200: CreatorInfoOut, **READ, **TIKTOK},
+    response={200: CreatorInfoOut, **READ_ERRORS, **NOT_FOUND, **TIKTOK_TOKEN_ERRORS},
     summary="What the account's creator may post now (TikTok creator info, reused briefly)",
 )
 @user_rate_limit("read")
@@ -35,7 +39,14 @@ def creator_info(request: HttpRequest, account_id: uuid.UUID) -> Any:
 
 @account_router.post(
     "/{account_id}/posts",
-    response={200: PostOut, 202: PostOut, **READ, **TIKTOK, 413: ErrorOut},
+    response={
+        200: PostOut,
+        202: PostOut,
+        **READ_ERRORS,
+        **NOT_FOUND,
+        **TIKTOK_TOKEN_ERRORS,
+        **BODY_ERRORS,
+    },
     summary="Post a video to the account, now or at scheduled_at (202; 200 for a replay)",
 )
 @user_rate_limit("post")
@@ -66,7 +77,7 @@ def post_list(request: HttpRequest, query: Query[PostListQuery]) -> Any:
     return selectors.post_list_page(user=request.auth, **query.dict())
 
 
-@router.get("/{post_id}", response={200: PostOut, **READ}, summary="One post")
+@router.get("/{post_id}", response={200: PostOut, **READ_ERRORS, **NOT_FOUND}, summary="One post")
 @user_rate_limit("read")
 def post_detail(request: HttpRequest, post_id: uuid.UUID) -> Any:
     return selectors.post_get(user=request.auth, post_id=post_id)
@@ -74,7 +85,7 @@ def post_detail(request: HttpRequest, post_id: uuid.UUID) -> Any:
 
 @router.delete(
     "/{post_id}",
-    response={204: None, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut},
+    response={204: None, **AUTH_ERRORS, **NOT_FOUND, 409: ErrorOut},
     summary="Cancel a scheduled post (409 once publishing has begun)",
 )
 def post_cancel(request: HttpRequest, post_id: uuid.UUID) -> Any:

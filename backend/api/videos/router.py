@@ -6,22 +6,19 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router
 
+from api.round_trip import user_rate_limit
 from api.videos.schemas import VideoListQuery, VideoPageOut, VideoSyncOut
 from apps.audit.services import RequestMeta
-from apps.core.errors import READ_ERRORS, TIKTOK_ERRORS, ErrorOut
-from apps.core.round_trip import user_rate_limit
+from apps.core.errors import NOT_FOUND, READ_ERRORS, TIKTOK_TOKEN_ERRORS
 from apps.tiktok_accounts.selectors import account_get
 from apps.videos import selectors, services
 
 router = Router(tags=["videos"])
 
-READ = {**READ_ERRORS, 404: ErrorOut}
-TIKTOK = {**TIKTOK_ERRORS, 500: ErrorOut}
-
 
 @router.post(
     "/{account_id}/videos/sync",
-    response={200: VideoSyncOut, **READ, **TIKTOK},
+    response={200: VideoSyncOut, **READ_ERRORS, **NOT_FOUND, **TIKTOK_TOKEN_ERRORS},
     summary="Fetch the account's newest videos from TikTok",
 )
 @user_rate_limit("sync")
@@ -32,7 +29,7 @@ def video_sync(request: HttpRequest, account_id: uuid.UUID) -> Any:
 
 @router.get(
     "/{account_id}/videos",
-    response={200: VideoPageOut, **READ},
+    response={200: VideoPageOut, **READ_ERRORS, **NOT_FOUND},
     summary="List the account's videos",
 )
 @user_rate_limit("read")

@@ -10,7 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from apps.core.errors import ErrorOut, ValidationErrorOut
+from apps.core.errors import AUTH_ERRORS, BODY_ERRORS, ValidationErrorOut
 from apps.webhooks import services
 from apps.webhooks.envelope import WebhookEnvelope
 
@@ -26,9 +26,8 @@ class WebhookOut(Schema):
     response={
         200: WebhookOut,
         400: ValidationErrorOut,
-        401: ErrorOut,
-        413: ErrorOut,
-        422: ValidationErrorOut,
+        **BODY_ERRORS,
+        **AUTH_ERRORS,
     },
     summary="TikTok webhook events (signed with TikTok-Signature)",
     description=(

@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.core import signing
 from django.db.models import Model, Q, QuerySet
@@ -22,10 +23,24 @@ from apps.core.errors import InvalidCursor
 
 _SALT = "apps.core.cursor"
 M = TypeVar("M", bound=Model)
+T = TypeVar("T")
 
 # No timestamp in the signature: the same page always carries the same cursor, so a cached
 # answer is byte for byte the one the database would give.
 _SIGNER = signing.Signer(salt=_SALT)
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a listing; `total` only where the listing counts its rows (accounts, videos)."""
+
+    items: list[T]
+    next_cursor: str | None  # None on the last page
+    total: int | None = None
+
+    @property
+    def has_more(self) -> bool:
+        return self.next_cursor is not None
 
 
 def cursor_scope(*, user_id: object, listing: str, filters: dict[str, object]) -> str:
@@ -62,8 +77,8 @@ def keyset_page(
     listing: str,
     filters: dict[str, object],
     key: str = "created_at",
-) -> tuple[list[Any], str | None]:
-    """One page and the cursor of the next (None on the last page), in one query."""
+) -> Page[Any]:
+    """One page and the cursor of the next, in one query."""
     scope = cursor_scope(user_id=user_id, listing=listing, filters=filters)
     if cursor:
         value, last_id = cursor_position(cursor, scope)
@@ -73,10 +88,10 @@ def keyset_page(
     rows = list(queryset.order_by(f"-{key}", "-id")[: limit + 1])
     items = rows[:limit]
     if len(rows) <= limit:
-        return items, None
+        return Page(items=items, next_cursor=None)
     last = items[-1]
     # Model instances, or dicts from `values()` (which must include the key and id).
     value, last_id = (
         (last[key], last["id"]) if isinstance(last, dict) else (getattr(last, key), last.pk)
     )
-    return items, cursor_after(value, last_id, scope)
+    return Page(items=items, next_cursor=cursor_after(value, last_id, scope))

@@ -22,9 +22,16 @@ class ValidationErrorOut(ErrorOut):
     errors: list[ValidationErrorItem] | None = None
 
 
-# The answers many routes share, spread into their `response=` maps.
-READ_ERRORS: dict[int, type[ErrorOut]] = {401: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut}
-TIKTOK_ERRORS: dict[int, type[ErrorOut]] = {409: ErrorOut, 502: ErrorOut, 504: ErrorOut}
+# The answers routes share, each defined once here and spread into the routes' `response=`
+# maps (the OpenAPI document lists a route's answers in the order its map gives them).
+ErrorMap = dict[int, type[ErrorOut]]
+AUTH_ERRORS: ErrorMap = {401: ErrorOut, 422: ValidationErrorOut}  # a bearer token, its input
+READ_ERRORS: ErrorMap = {**AUTH_ERRORS, 429: ErrorOut}  # ... and a rate limit
+NOT_FOUND: ErrorMap = {404: ErrorOut}
+BODY_ERRORS: ErrorMap = {413: ErrorOut}  # a body over the limit, answered by the middleware
+TIKTOK_ERRORS: ErrorMap = {409: ErrorOut, 502: ErrorOut, 504: ErrorOut}
+# A call with an account's stored token: 500 when the token cannot be decrypted.
+TIKTOK_TOKEN_ERRORS: ErrorMap = {**TIKTOK_ERRORS, 500: ErrorOut}
 
 
 class ApplicationError(Exception):
@@ -148,7 +155,9 @@ class TikTokRateLimited(ApplicationError):
     )
 
 
-class TikTokUpstreamError(ApplicationError):
+class TikTokBadGateway(ApplicationError):
+    """502: TikTok failed us (the integration's TikTokUpstreamError and its other errors)."""
+
     status, code, detail = (
         502,
         "TIKTOK_UPSTREAM_ERROR",

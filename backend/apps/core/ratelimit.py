@@ -5,7 +5,7 @@ window of 60 seconds. A key's windows start at `offset + n * period` (n = 0, 1, 
 the offset, the key's CRC-32 modulo the period, spreads the window ends of different keys over
 the period, so that not every client is let through again at the same second. A window's
 counter is created at 0 expiring a few seconds after the window (`SET NX EX`) and incremented
-(`INCR`) in the request's one round trip (apps.core.shared_cache, apps.core.round_trip).
+(`INCR`) in the request's one round trip (apps.core.shared_cache, api.round_trip).
 The 429's Retry-After is the number of seconds until the window ends. The counters live in the
 default cache: Redis when REDIS_URL is set, so the limits hold across server processes.
 

@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from apps.core.cursor import keyset_page
+from apps.core.cursor import Page, keyset_page
 from apps.core.errors import JobNotFound
 from apps.jobs.models import Job
 
 
-@dataclass(frozen=True)
-class JobPage:
-    items: list[Job]
-    next_cursor: str | None
-
-    @property
-    def has_more(self) -> bool:
-        return self.next_cursor is not None
-
-
-def job_list_page(*, user: AbstractBaseUser, limit: int, cursor: str | None = None) -> JobPage:
-    items, next_cursor = keyset_page(
+def job_list_page(*, user: AbstractBaseUser, limit: int, cursor: str | None = None) -> Page[Job]:
+    return keyset_page(
         Job.objects.filter(user=user),
         limit=limit,
         cursor=cursor,
@@ -31,7 +20,6 @@ def job_list_page(*, user: AbstractBaseUser, limit: int, cursor: str | None = No
         listing="jobs",
         filters={},
     )
-    return JobPage(items=items, next_cursor=next_cursor)
 
 
 def job_get(*, user: AbstractBaseUser, job_id: uuid.UUID) -> Job:

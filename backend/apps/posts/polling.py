@@ -54,7 +54,7 @@ def _claim_poll(post_id: uuid.UUID) -> Post | None:
     return post if won else None
 
 
-def _record(post: Post, answer: content_client.PostStatus) -> None:
+def _record(post: Post, answer: content_client.PublishStatus) -> None:
     ids = answer.publicaly_available_post_id
     video_id = ids[0] if ids else None
     if post.status == PostStatus.PUBLISHED:

@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from apps.core.cursor import keyset_page
+from apps.core.cursor import Page, keyset_page
 from apps.core.errors import PostNotFound
 from apps.posts.models import Post, PostStatus
-
-
-@dataclass(frozen=True)
-class PostPage:
-    items: list[Post]
-    next_cursor: str | None
-
-    @property
-    def has_more(self) -> bool:
-        return self.next_cursor is not None
 
 
 def post_list_page(
@@ -29,14 +18,14 @@ def post_list_page(
     cursor: str | None = None,
     account_id: uuid.UUID | None = None,
     status: PostStatus | None = None,
-) -> PostPage:
+) -> Page[Post]:
     """One query whatever the limit (another user's account_id simply matches nothing)."""
     queryset = Post.objects.filter(user=user)
     if account_id:
         queryset = queryset.filter(account_id=account_id)
     if status:
         queryset = queryset.filter(status=status)
-    items, next_cursor = keyset_page(
+    return keyset_page(
         queryset,
         limit=limit,
         cursor=cursor,
@@ -44,7 +33,6 @@ def post_list_page(
         listing="posts",
         filters={"account_id": str(account_id or ""), "status": status or ""},
     )
-    return PostPage(items=items, next_cursor=next_cursor)
 
 
 def post_get(*, user: AbstractBaseUser, post_id: uuid.UUID) -> Post:

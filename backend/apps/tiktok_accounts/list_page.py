@@ -25,7 +25,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 
-from apps.core.cursor import cursor_after, cursor_position, cursor_scope
+from apps.core.cursor import Page, cursor_after, cursor_position, cursor_scope
 from apps.tiktok_accounts.models import AccountStatus, LiveAccountCount, TikTokAccount
 
 # Everything a list item shows, in AccountOut's order; the encrypted tokens are never loaded.
@@ -44,17 +44,6 @@ LIST_FIELDS = (
     "last_synced_at",
     "created_at",
 )
-
-
-@dataclass(frozen=True)
-class AccountPage:
-    items: list[dict[str, Any]]  # LIST_FIELDS of each row, in that order
-    total: int
-    next_cursor: str | None
-
-    @property
-    def has_more(self) -> bool:
-        return self.next_cursor is not None
 
 
 @dataclass(frozen=True)
@@ -160,8 +149,8 @@ def account_list_page(
     cursor: str | None = None,
     search: str | None = None,
     status: AccountStatus | None = None,
-) -> AccountPage:
-    """Newest first, keyset-paginated; `total` ignores the cursor.
+) -> Page[dict[str, Any]]:
+    """Newest first, keyset-paginated, each item LIST_FIELDS of a row; `total` ignores the cursor.
 
     One statement, any limit: the page, with the total as an uncorrelated scalar subquery (the
     database runs it once, before the page). An empty page carries no row to hold the total,
@@ -195,8 +184,8 @@ def account_list_page(
     total = rows[0][0] if rows else _fetch(count, count_params)[0][0]
     items = _items(rows[:limit])
     if len(rows) <= limit:
-        return AccountPage(items=items, total=total, next_cursor=None)
+        return Page(items=items, total=total, next_cursor=None)
     last = items[-1]
-    return AccountPage(
+    return Page(
         items=items, total=total, next_cursor=cursor_after(last["created_at"], last["id"], scope)
     )

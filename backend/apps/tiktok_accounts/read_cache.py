@@ -1,121 +1,37 @@
-"""Cached answers of the caller's account reads (list pages, summary), stale at every write.
+"""The version of each user's cached account reads, replaced at every write (domain side).
 
-The contract's "Caching of reads": an answer is served from the shared cache for up to
-READ_CACHE_TTL_SECONDS, but never once a write to that user's accounts has committed, in any
-process. How:
-- Each user has a reads version in the cache, a random token; `account_reads_invalidate`
-  replaces it when the writing transaction commits. No write path calls it: TikTokAccount's
-  managers and signals do, for every ORM write of an account row, however written
-  (models.stale_reads), so a new write path cannot forget it.
-- A cached answer is stored with the version read before the database was: it is served only
-  while that is still the version. A request that read the database before a write committed
-  stores its answer under the old version, which nobody serves any more.
-- An answer is keyed on the route's validated query, not its spelling (apps.core.query_key):
-  `?limit=5&status=active`, `?status=active&limit=05` share one entry.
-- The cached value is the rendered bytes, so a cached answer is the uncached one byte for byte.
-- The version, the answer and the rate-limit counter are read with the user, in the request's
-  one round trip (apps.core.round_trip); a miss adds one to store the answer.
-- Redis down: the answer comes from the database, the `read` limit fails open (logged), an
-  invalidation is logged and lost (docs/operations.md, "After a Redis outage").
-Without a shared cache (no REDIS_URL) nothing is cached (see apps.core.shared_cache).
+The HTTP side, `cached_read` in api.caching, serves an answer only while the version it was
+stored with is still the user's version (the contract's "Caching of reads"). Here:
+- `account_reads_invalidate` replaces the version when the writing transaction commits. No
+  write path calls it: TikTokAccount's managers and signals do, for every ORM write of an
+  account row, however written (models.stale_reads), so a new write path cannot forget it.
+- Redis down: an invalidation is logged and lost (docs/operations.md, "After a Redis outage").
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import secrets
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
-from django.conf import settings
-from django.http import HttpRequest, HttpResponse
-
-from apps.core.outages import cache_optional
-from apps.core.query_key import RouteQuery
-from apps.core.renderers import json_response
-from apps.core.round_trip import RoundTripPlan, planned, rate_checked
-from apps.core.shared_cache import Entry, cache_is_shared, cache_store, cache_store_on_commit
+from apps.core.shared_cache import Entry, cache_store_on_commit
 
 # Longer than any answer lives; if it expires, the next read starts a fresh version safely.
 VERSION_TIMEOUT_SECONDS = 7 * 24 * 3600
 
-View = Callable[..., HttpResponse]
 
-
-def _version_key(user_id: object) -> str:
+def reads_version_key(user_id: object) -> str:
     return f"reads-version:{user_id}"
 
 
-def _answer_key(request: HttpRequest, user_id: object, query: RouteQuery) -> str | None:
-    """The route and its validated query in a canonical spelling (apps.core.query_key): one
-    key per answer, however the query is spelled. None for an invalid query (answered 422,
-    never cached). Only 200 answers are stored."""
-    canonical = query.canonical(request)
-    if canonical is None:
-        return None
-    route = f"{request.path}?{canonical}".encode()
-    return f"reads:{user_id}:{hashlib.blake2b(route, digest_size=16).hexdigest()}"
-
-
-def _read_keys(query: RouteQuery, request: HttpRequest, user_id: object) -> list[str]:
-    """The keys a cached read plans into the auth's round trip (none with the cache off, or
-    for an invalid query)."""
-    if not read_cache_ttl():
-        return []
-    answer_key = _answer_key(request, user_id, query)
-    return [] if answer_key is None else [_version_key(user_id), answer_key]
+def reads_version_new() -> str:
+    return secrets.token_hex(8)
 
 
 def account_reads_invalidate(*, user_ids: Iterable[object]) -> None:
     """Makes every cached read of these users' accounts stale when the current write commits.
     Called by TikTokAccount's own writes only (models.stale_reads), never by a service."""
     entries = [
-        Entry(_version_key(user_id), secrets.token_hex(8), VERSION_TIMEOUT_SECONDS)
+        Entry(reads_version_key(user_id), reads_version_new(), VERSION_TIMEOUT_SECONDS)
         for user_id in user_ids
     ]
     cache_store_on_commit(*entries, lost="cached reads not invalidated")
-
-
-def read_cache_ttl() -> int:
-    return settings.READ_CACHE_TTL_SECONDS if cache_is_shared() else 0
-
-
-def cached_read(scope: str) -> Callable[[View], View]:
-    """Decorates a GET route whose view renders its own JSON answer (see api.accounts.rendering):
-    counts it against the caller's `scope` rate limit and serves it from the read cache. The
-    version, the answer and the counter come with the user, in the auth's round trip."""
-
-    def decorator(view: View) -> View:
-        @functools.wraps(view)
-        def wrapper(request: HttpRequest, **params: Any) -> HttpResponse:
-            fetched = rate_checked(request, scope)
-            ttl = read_cache_ttl()
-            if not ttl or fetched is None or not fetched.reached or not fetched.values:
-                return view(request, **params)  # no cache, or an unreachable one: the database
-            # The keys `_read_keys` planned, with what the auth's round trip found under them.
-            (version_key, version), (answer_key, cached) = fetched.values.items()
-            if version is not None and cached is not None and cached[0] == version:
-                return json_response(cached[1])
-            response = view(request, **params)
-            if response.status_code == 200:
-                stored_under = version or secrets.token_hex(8)
-                entries = [Entry(answer_key, (stored_under, response.content), ttl)]
-                if version is None:  # the first read of this user, or the version expired
-                    entries.insert(
-                        0,
-                        Entry(
-                            version_key,
-                            stored_under,
-                            VERSION_TIMEOUT_SECONDS,
-                            only_new=True,
-                        ),
-                    )
-                with cache_optional("answer not cached"):
-                    cache_store(*entries)
-            return response
-
-        keys = functools.partial(_read_keys, RouteQuery(wrapper))
-        return planned(RoundTripPlan(scope, keys=keys))(wrapper)
-
-    return decorator

@@ -18,10 +18,10 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
-from api.accounts.tests.utils import fake_grant, new_open_id
 from apps.jobs.models import Job, JobStatus
 from apps.posts.models import Post, PostStatus
-from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
+from testing.accounts import fake_grant, new_open_id
+from testing.factories import TikTokAccountFactory
 from testing.fake_tiktok import FakeTikTok
 
 

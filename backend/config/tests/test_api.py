@@ -9,8 +9,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from api.auth.tests.factories import PASSWORD
 from apps.core.logging import RequestIdFilter
+from testing.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +100,7 @@ def test_unexpected_exception_answers_500_without_internals_and_is_logged(
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom-secret")
 
-    monkeypatch.setattr("api.auth.services.authenticate", explode)
+    monkeypatch.setattr("apps.users.services.authenticate", explode)
     caplog.handler.addFilter(RequestIdFilter())  # what the real log handler adds
 
     response = Client().post(

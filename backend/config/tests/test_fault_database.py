@@ -22,9 +22,9 @@ from django.db import connection
 from django.test import Client
 from werkzeug.test import Client as WSGIClient
 
-from api.auth.tests.factories import bearer_header
 from config.api import api
 from config.tests.owned_objects import example_body
+from testing.http import bearer_header
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -22,12 +22,12 @@ import redis
 from django.conf import settings
 from django.test import Client, RequestFactory
 
-from api.accounts.tests.utils import assert_error
-from api.auth.tests.factories import PASSWORD, bearer_header
 from apps.core.outages import CACHE_OUTAGES
 from apps.core.ratelimit import rate_limit_hit
 from config.api import api
 from config.tests.owned_objects import ID_PARAMETER, example_body, owned_object
+from testing.factories import PASSWORD
+from testing.http import assert_error, bearer_header
 
 pytestmark = [
     pytest.mark.django_db,
@@ -217,7 +217,7 @@ def test_the_service_comes_back_with_redis_without_a_restart(throwaway_redis, au
 
 def test_summary_is_computed_uncached_while_the_cache_is_down(throwaway_redis, user) -> None:
     from apps.tiktok_accounts.selectors import account_summary
-    from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
+    from testing.factories import TikTokAccountFactory
 
     TikTokAccountFactory(user=user, follower_count=7)
     throwaway_redis.kill()

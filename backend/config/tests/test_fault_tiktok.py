@@ -13,9 +13,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from api.accounts.tests.utils import assert_error, drain, snapshot
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from config.tests.owned_objects import linked_account
+from testing.accounts import drain, snapshot
+from testing.http import assert_error
 
 pytestmark = pytest.mark.django_db
 

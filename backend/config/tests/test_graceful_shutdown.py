@@ -26,9 +26,10 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from api.auth.tests.factories import UserFactory, bearer_header
 from apps.tiktok_accounts.models import TikTokAccount
 from config.tests.owned_objects import linked_account
+from testing.factories import UserFactory
+from testing.http import bearer_header
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

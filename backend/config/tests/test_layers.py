@@ -38,7 +38,7 @@ class Layer:
 LAYERS = (
     Layer(("apps.core",)),
     Layer(("integrations.tiktok",)),
-    Layer(("apps.audit",)),
+    Layer(("apps.audit", "apps.users")),
     Layer(("apps.history", "apps.webhooks")),
     Layer(("apps.tiktok_accounts",)),
     Layer(("apps.videos", "apps.posts")),

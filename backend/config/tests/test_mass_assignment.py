@@ -16,12 +16,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from api.accounts.tests.utils import assert_validation_error
-from api.auth.tests.factories import bearer_header
 from apps.tiktok_accounts.models import AccountStatus
-from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
 from config.api import api
 from config.tests.owned_objects import example_body, request_schema
+from testing.factories import TikTokAccountFactory
+from testing.http import assert_validation_error, bearer_header
 
 pytestmark = pytest.mark.django_db
 

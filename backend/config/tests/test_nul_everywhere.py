@@ -17,7 +17,7 @@ from urllib.parse import quote, urlencode
 import pytest
 from django.test import Client
 
-from api.auth.tests.factories import bearer_header
+from testing.http import bearer_header
 
 pytestmark = pytest.mark.django_db
 

@@ -15,11 +15,10 @@ import uuid
 import pytest
 from django.test import Client
 
-from api.accounts.tests.utils import assert_error
-from api.auth.tests.factories import bearer_header
 from apps.audit.models import AuditLog
 from config.api import api
 from config.tests.owned_objects import ID_PARAMETER, example_body, id_operations, owned_object
+from testing.http import assert_error, bearer_header
 
 pytestmark = pytest.mark.django_db
 

@@ -27,9 +27,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from api.auth.tests.factories import UserFactory, bearer_header
 from config.api import api
 from config.tests.owned_objects import owned_object
+from testing.factories import UserFactory
+from testing.http import bearer_header
 
 pytestmark = pytest.mark.django_db
 

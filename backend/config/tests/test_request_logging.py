@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from rest_framework_simplejwt.tokens import AccessToken
 
-from api.auth.tests.factories import PASSWORD
 from apps.core.logging import JsonFormatter, RequestIdFilter
+from testing.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

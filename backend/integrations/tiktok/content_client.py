@@ -61,14 +61,14 @@ class Video(BaseModel):
 VIDEO_FIELDS: tuple[str, ...] = tuple(Video.model_fields)
 
 
-class VideoPage(BaseModel):
+class VideoBatch(BaseModel):
     videos: list[Video]
     cursor: int = 0
     has_more: bool = False
 
 
-class _VideoPageAnswer(BaseModel):
-    data: VideoPage
+class _VideoBatchAnswer(BaseModel):
+    data: VideoBatch
 
 
 class CreatorInfo(BaseModel):
@@ -101,7 +101,9 @@ def post_id_text(value: Any) -> str:
     return str(value)
 
 
-class PostStatus(BaseModel):
+class PublishStatus(BaseModel):
+    """TikTok's answer to status/fetch: where a publish stands (not our Post's status)."""
+
     status: str = Field(min_length=1)
     fail_reason: str = ""
     # Sic: TikTok's own spelling. Empty until moderation ends, and forever for a post that is
@@ -109,8 +111,8 @@ class PostStatus(BaseModel):
     publicaly_available_post_id: list[Annotated[str, BeforeValidator(post_id_text)]] = []
 
 
-class _PostStatusAnswer(BaseModel):
-    data: PostStatus
+class _PublishStatusAnswer(BaseModel):
+    data: PublishStatus
 
 
 def _bearer(access_token: str) -> dict[str, str]:
@@ -120,7 +122,7 @@ def _bearer(access_token: str) -> dict[str, str]:
     }
 
 
-def list_videos(*, access_token: str, cursor: int | None = None) -> VideoPage:
+def list_videos(*, access_token: str, cursor: int | None = None) -> VideoBatch:
     """One page (at most 20) of the user's videos, newest first; `cursor` from the last page."""
     # Reference: https://developers.tiktok.com/doc/tiktok-api-v2-video-list
     body: dict[str, Any] = {"max_count": VIDEO_PAGE_SIZE}
@@ -135,7 +137,7 @@ def list_videos(*, access_token: str, cursor: int | None = None) -> VideoPage:
         headers=_bearer(access_token),
         json=body,
     )
-    return _parse(_VideoPageAnswer, answer, endpoint="video_list").data
+    return _parse(_VideoBatchAnswer, answer, endpoint="video_list").data
 
 
 def query_creator_info(*, access_token: str) -> CreatorInfo:
@@ -170,7 +172,7 @@ def init_direct_post(*, access_token: str, video_url: str, post_info: dict[str, 
     return _parse(_PublishInitAnswer, answer, endpoint="video_init").data.publish_id
 
 
-def fetch_post_status(*, access_token: str, publish_id: str) -> PostStatus:
+def fetch_post_status(*, access_token: str, publish_id: str) -> PublishStatus:
     """Where TikTok is with a publish: PROCESSING_*, PUBLISH_COMPLETE or FAILED."""
     # Reference: https://developers.tiktok.com/doc/content-posting-api-reference-get-video-status
     answer = _request(
@@ -181,4 +183,4 @@ def fetch_post_status(*, access_token: str, publish_id: str) -> PostStatus:
         headers=_bearer(access_token),
         json={"publish_id": publish_id},
     )
-    return _parse(_PostStatusAnswer, answer, endpoint="status_fetch").data
+    return _parse(_PublishStatusAnswer, answer, endpoint="status_fetch").data

@@ -7,9 +7,9 @@ import uuid
 
 import pytest
 
-from api.accounts.tests.utils import assert_error, assert_validation_error
 from apps.audit.models import AuditLog
-from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
+from testing.factories import TikTokAccountFactory
+from testing.http import assert_error, assert_validation_error
 
 pytestmark = pytest.mark.django_db
 

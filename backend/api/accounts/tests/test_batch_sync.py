@@ -13,17 +13,11 @@ from django.db.backends.signals import connection_created
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from api.accounts.tests.utils import (
-    ACCOUNT_OUT_FIELDS,
-    assert_no_secrets,
-    assert_validation_error,
-    drain,
-    post_json,
-    snapshot,
-)
 from apps.audit.models import AuditLog
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
-from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
+from testing.accounts import ACCOUNT_OUT_FIELDS, assert_no_secrets, drain, snapshot
+from testing.factories import TikTokAccountFactory
+from testing.http import assert_validation_error, post_json
 
 pytestmark = pytest.mark.django_db
 

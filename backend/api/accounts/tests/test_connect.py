@@ -12,20 +12,17 @@ from django.conf import settings as django_settings
 from django.db import connections
 from django.test import Client
 
-from api.accounts.tests.utils import (
-    ACCOUNT_DETAIL_FIELDS,
-    assert_error,
-    assert_no_secrets,
-    assert_validation_error,
-    drain,
-    new_open_id,
-    post_json,
-    stored_ciphertexts,
-)
-from api.auth.tests.factories import bearer_header
 from apps.audit.models import AuditLog
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.tiktok_accounts.services import connect
+from testing.accounts import (
+    ACCOUNT_DETAIL_FIELDS,
+    assert_no_secrets,
+    drain,
+    new_open_id,
+    stored_ciphertexts,
+)
+from testing.http import assert_error, assert_validation_error, bearer_header, post_json
 
 pytestmark = pytest.mark.django_db
 

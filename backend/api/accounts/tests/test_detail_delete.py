@@ -7,15 +7,11 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from api.accounts.tests.utils import (
-    ACCOUNT_DETAIL_FIELDS,
-    assert_error,
-    assert_no_secrets,
-    assert_validation_error,
-)
 from apps.audit.models import AuditLog
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
-from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
+from testing.accounts import ACCOUNT_DETAIL_FIELDS, assert_no_secrets
+from testing.factories import TikTokAccountFactory
+from testing.http import assert_error, assert_validation_error
 
 pytestmark = pytest.mark.django_db
 

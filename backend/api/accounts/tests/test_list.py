@@ -10,15 +10,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from api.accounts.tests.utils import (
-    ACCOUNT_OUT_FIELDS,
-    assert_error,
-    assert_no_secrets,
-    assert_validation_error,
-)
 from apps.audit.models import AuditLog
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
-from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
+from testing.accounts import ACCOUNT_OUT_FIELDS, assert_no_secrets
+from testing.factories import TikTokAccountFactory
+from testing.http import assert_error, assert_validation_error
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-from api.accounts.tests.utils import assert_error, post_json
 from apps.core import redis_client
+from testing.http import assert_error, post_json
 
 pytestmark = pytest.mark.django_db
 

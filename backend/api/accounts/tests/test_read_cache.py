@@ -16,13 +16,13 @@ from django.test.utils import CaptureQueriesContext
 
 from api.accounts.rendering import account_page_json
 from api.accounts.schemas import AccountPageOut
-from api.accounts.tests.utils import assert_error
 from apps.audit.services import RequestMeta
 from apps.core.renderers import json_dumps
 from apps.tiktok_accounts import services
 from apps.tiktok_accounts.list_page import account_list_page
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
-from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
+from testing.factories import TikTokAccountFactory
+from testing.http import assert_error
 
 pytestmark = pytest.mark.usefixtures("shared_cache")
 

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.tiktok_accounts import read_cache
 from apps.tiktok_accounts.models import AccountStatus
-from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
+from testing.factories import TikTokAccountFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_cache")]
 

@@ -17,7 +17,7 @@ import redis.connection
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
+from testing.factories import TikTokAccountFactory
 
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 needs_redis = pytest.mark.skipif(

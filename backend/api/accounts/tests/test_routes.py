@@ -10,8 +10,8 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
-from api.accounts.tests.utils import assert_error, post_json
-from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
+from testing.factories import TikTokAccountFactory
+from testing.http import assert_error, post_json
 
 pytestmark = pytest.mark.django_db
 

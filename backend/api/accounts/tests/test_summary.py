@@ -7,9 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from api.accounts.tests.utils import post_json
 from apps.tiktok_accounts.models import AccountStatus
-from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
+from testing.factories import TikTokAccountFactory
+from testing.http import post_json
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_cache")]
 

@@ -11,18 +11,12 @@ from django.db import connection, connections
 from django.test import Client
 from django.utils import timezone
 
-from api.accounts.tests.utils import (
-    ACCOUNT_DETAIL_FIELDS,
-    assert_error,
-    assert_no_secrets,
-    drain,
-    snapshot,
-)
-from api.auth.tests.factories import bearer_header
 from apps.audit.models import AuditLog
 from apps.scheduling.token_refresh import refresh_due_accounts
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.tiktok_accounts.models.account import search_key
+from testing.accounts import ACCOUNT_DETAIL_FIELDS, assert_no_secrets, drain, snapshot
+from testing.http import assert_error, bearer_header
 
 pytestmark = pytest.mark.django_db
 

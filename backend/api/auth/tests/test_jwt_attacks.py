@@ -14,7 +14,7 @@ import pytest
 from django.test import Client
 from rest_framework_simplejwt.tokens import AccessToken
 
-from api.auth.tests.factories import PASSWORD, UserFactory
+from testing.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 

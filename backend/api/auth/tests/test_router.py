@@ -11,7 +11,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from api.auth.tests.factories import PASSWORD, UserFactory
+from testing.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 

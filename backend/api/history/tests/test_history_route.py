@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from api.accounts.tests.utils import assert_error, assert_validation_error
 from apps.history.models import HistoryPoint
-from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
+from testing.factories import TikTokAccountFactory
+from testing.http import assert_error, assert_validation_error
 
 pytestmark = pytest.mark.django_db
 

@@ -15,13 +15,13 @@ from celery import Celery
 from django.db import IntegrityError
 from django.utils import timezone
 
-from api.accounts.tests.utils import assert_error
 from apps.audit.models import AuditLog
 from apps.jobs import services
 from apps.jobs.models import Job, JobChunk, JobStatus
 from apps.tiktok_accounts.models import TikTokAccount
 from apps.tiktok_accounts.services.bulk_sync import RATE_LIMIT_RETRIES, retry_delay
-from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
+from testing.factories import TikTokAccountFactory
+from testing.http import assert_error
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

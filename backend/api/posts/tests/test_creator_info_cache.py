@@ -7,10 +7,9 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from api.accounts.tests.utils import assert_error, post_json
-from api.auth.tests.factories import bearer_header
 from apps.posts.creator_info import creator_info_key
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
+from testing.http import assert_error, bearer_header, post_json
 
 pytestmark = pytest.mark.django_db
 

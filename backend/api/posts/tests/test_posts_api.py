@@ -8,10 +8,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from api.accounts.tests.utils import assert_error, assert_validation_error
 from apps.audit.models import AuditLog
 from apps.posts.models import Post, PostStatus
 from apps.posts.services import IDEMPOTENCY_WINDOW
+from testing.http import assert_error, assert_validation_error
 
 pytestmark = pytest.mark.django_db
 

@@ -6,10 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from api.accounts.tests.utils import assert_error, assert_validation_error
-from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
 from apps.videos.models import TikTokVideo
-from apps.videos.tests.factories import TikTokVideoFactory
+from testing.factories import TikTokAccountFactory, TikTokVideoFactory
+from testing.http import assert_error, assert_validation_error
 
 pytestmark = pytest.mark.django_db
 

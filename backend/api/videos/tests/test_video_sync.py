@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from api.accounts.tests.utils import assert_error
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.videos.models import TikTokVideo
+from testing.http import assert_error
 
 pytestmark = pytest.mark.django_db
 

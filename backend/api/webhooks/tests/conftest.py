@@ -11,7 +11,6 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from api.accounts.tests.conftest import link_account  # noqa: F401 (a fixture these tests use)
 from testing.fake_tiktok.webhooks import sign
 
 URL = "/api/webhooks/tiktok"

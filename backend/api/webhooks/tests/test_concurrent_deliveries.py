@@ -27,12 +27,11 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from api.auth.tests.factories import UserFactory
 from api.webhooks.tests.conftest import URL, event_body
 from apps.audit.models import AuditLog
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
-from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
 from apps.webhooks.models import WebhookEvent, WebhookStatus
+from testing.factories import TikTokAccountFactory, UserFactory
 from testing.fake_tiktok.webhooks import sign
 
 # Committed rows: the servers are other processes with their own connections.

@@ -12,13 +12,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from api.accounts.tests.utils import assert_error, post_json
-from api.auth.tests.factories import UserFactory, bearer_header
 from api.webhooks.tests.conftest import event_body
 from apps.audit.models import AuditLog
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
-from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
 from apps.webhooks.models import WebhookEvent
+from testing.factories import TikTokAccountFactory, UserFactory
+from testing.http import assert_error, bearer_header, post_json
 
 pytestmark = pytest.mark.django_db
 

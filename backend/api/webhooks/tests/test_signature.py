@@ -10,12 +10,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from api.accounts.tests.utils import assert_error
 from api.webhooks.tests.conftest import URL, event_body
 from apps.audit.models import AuditLog
 from apps.tiktok_accounts.models import AccountStatus
-from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
 from apps.webhooks.models import WebhookEvent
+from testing.factories import TikTokAccountFactory
+from testing.http import assert_error
 
 pytestmark = pytest.mark.django_db
 

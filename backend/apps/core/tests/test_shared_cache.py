@@ -9,11 +9,11 @@ import pytest
 import redis
 from django.core.cache import cache
 
-from api.auth.tests.factories import UserFactory
 from apps.core import redis_client
 from apps.core.shared_cache import Counter, Entry, cache_round_trip, cache_store, decode, encode
 from apps.core.user_cache import STALE
 from integrations.tiktok import budget
+from testing.factories import UserFactory
 
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 needs_redis = pytest.mark.skipif(

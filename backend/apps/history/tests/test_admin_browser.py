@@ -22,7 +22,7 @@ import time_machine
 from django.urls import reverse
 
 from apps.history.tests.test_admin import NOW, _history
-from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
+from testing.factories import TikTokAccountFactory
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

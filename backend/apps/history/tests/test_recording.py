@@ -8,12 +8,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from api.accounts.tests.utils import post_json
 from apps.history import services as history_services
 from apps.history.models import HistoryPoint
 from apps.history.selectors import Bucket, history_points
 from apps.history.services import history_prune
-from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
+from testing.factories import TikTokAccountFactory
+from testing.http import post_json
 
 pytestmark = pytest.mark.django_db
 

@@ -21,8 +21,8 @@ from apps.jobs.progress import PROGRESS_INTERVAL, ChunkProgress
 from apps.tiktok_accounts.services import bulk_sync
 from apps.tiktok_accounts.services.bulk_sync import CHUNK_SIZE
 from apps.tiktok_accounts.services.sync import SyncOutcome
-from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
 from integrations.tiktok.client import UserInfo
+from testing.factories import TikTokAccountFactory
 
 pytestmark = pytest.mark.django_db
 

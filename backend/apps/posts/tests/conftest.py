@@ -1,3 +1,5 @@
-from apps.posts.tests.fixtures import clock, enqueued, link_account, make_post
+"""The posts fixtures (testing.posts): `enqueued` is autouse, so only posts tests load them."""
 
-__all__ = ["clock", "enqueued", "link_account", "make_post"]
+from testing.posts import clock, enqueued, make_post
+
+__all__ = ["clock", "enqueued", "make_post"]

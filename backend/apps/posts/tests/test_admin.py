@@ -7,9 +7,8 @@ from django.test import Client
 from django.urls import reverse
 
 from apps.posts.models import PostStatus
-from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
-from apps.tiktok_accounts.tests.test_admin import _assert_no_secret, _change_url
-from apps.videos.tests.factories import TikTokVideoFactory
+from testing.admin import assert_no_secret, change_url
+from testing.factories import TikTokAccountFactory, TikTokVideoFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,10 +29,10 @@ def test_posts_and_videos_pages_render_filter_and_hide_tokens(
         (POSTS, ["It failed", "Still waiting"], []),
         (f"{POSTS}?status__exact=failed", ["It failed"], ["Still waiting"]),
         (f"{POSTS}?q=waiting", ["Still waiting"], ["It failed"]),
-        (_change_url(failed), ["spam: x"], []),
-        (_change_url(account), [f"{VIDEOS}?account__id__exact={account.pk}"], []),
+        (change_url(failed), ["spam: x"], []),
+        (change_url(account), [f"{VIDEOS}?account__id__exact={account.pk}"], []),
         (f"{VIDEOS}?account__id__exact={account.pk}", ["Mine"], ["Someone else"]),
-        (_change_url(mine), ["Mine"], []),
+        (change_url(mine), ["Mine"], []),
     ]
     for url, shown, hidden in pages:
         response = admin_client.get(url)
@@ -41,13 +40,13 @@ def test_posts_and_videos_pages_render_filter_and_hide_tokens(
         html = response.content.decode()
         assert all(text in html for text in shown), url
         assert not any(text in html for text in hidden), url
-        _assert_no_secret(html)
+        assert_no_secret(html)
 
 
 def test_posts_cannot_be_added_edited_or_deleted_by_hand(admin_client: Client, make_post) -> None:
     post, _ = make_post()
 
-    html = admin_client.get(_change_url(post)).content.decode()
+    html = admin_client.get(change_url(post)).content.decode()
 
     assert admin_client.get(reverse("admin:posts_post_add")).status_code == 403
     assert 'name="_save"' not in html

@@ -11,9 +11,9 @@ import pytest
 from apps.audit.models import AuditLog
 from apps.posts import polling, publisher, tasks
 from apps.posts.models import Post, PostStatus
-from apps.posts.tests.fixtures import beat, race
 from apps.posts.webhook_handlers import post_webhook_apply
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
+from testing.posts import beat, race
 
 pytestmark = pytest.mark.django_db
 

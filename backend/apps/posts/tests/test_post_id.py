@@ -9,12 +9,12 @@ import pydantic
 import pytest
 from django.test import Client
 
-from api.auth.tests.factories import bearer_header
 from apps.posts import publisher, tasks
 from apps.posts.models import Post, PostStatus
-from apps.posts.tests.fixtures import beat
 from apps.posts.webhook_handlers import post_webhook_apply
 from integrations.tiktok import content_client
+from testing.http import bearer_header
+from testing.posts import beat
 
 pytestmark = pytest.mark.django_db
 
@@ -77,9 +77,9 @@ def test_the_client_refuses_a_post_id_that_went_through_a_float() -> None:
     answer = {"status": "PUBLISH_COMPLETE", "publicaly_available_post_id": [float(BIG_ID)]}
 
     with pytest.raises(pydantic.ValidationError):
-        content_client.PostStatus.model_validate(answer)
+        content_client.PublishStatus.model_validate(answer)
     exact = {**answer, "publicaly_available_post_id": [BIG_ID, str(BIG_ID + 1)]}
-    parsed = content_client.PostStatus.model_validate(exact)
+    parsed = content_client.PublishStatus.model_validate(exact)
     assert parsed.publicaly_available_post_id == [str(BIG_ID), str(BIG_ID + 1)]
 
 

@@ -13,8 +13,8 @@ from apps.audit.services import RequestMeta
 from apps.core.errors import PostNotCancellable
 from apps.posts import polling, publisher, services, tasks
 from apps.posts.models import Post, PostStatus
-from apps.posts.tests.fixtures import race
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
+from testing.posts import race
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ import requests
 
 from apps.posts import publisher
 from apps.posts.models import Post, PostStatus
-from apps.posts.tests.fixtures import beat
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
+from testing.posts import beat
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

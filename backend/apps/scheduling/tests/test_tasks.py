@@ -16,8 +16,8 @@ from apps.history.models import HistoryPoint
 from apps.scheduling import tasks
 from apps.scheduling.models import PeriodicClaim
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
-from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
 from apps.webhooks.models import WebhookEvent, WebhookStatus
+from testing.factories import TikTokAccountFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

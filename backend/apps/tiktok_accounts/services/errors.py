@@ -6,9 +6,9 @@ from apps.core.errors import (
     ApplicationError,
     InternalError,
     ReauthRequired,
+    TikTokBadGateway,
     TikTokRateLimited,
     TikTokTimeout,
-    TikTokUpstreamError,
 )
 from integrations.tiktok.errors import (
     AccessTokenInvalidError,
@@ -33,5 +33,5 @@ def tiktok_error_to_api(exc: Exception) -> ApplicationError:
             "TikTok no longer grants the permissions this service needs; reconnect the account."
         )
     if isinstance(exc, TikTokError):
-        return TikTokUpstreamError()
+        return TikTokBadGateway()
     return InternalError()

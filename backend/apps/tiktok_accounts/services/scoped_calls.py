@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from apps.core.errors import ApplicationError, ReauthRequired, TikTokUpstreamError
+from apps.core.errors import ApplicationError, ReauthRequired, TikTokBadGateway
 from apps.tiktok_accounts.models import TikTokAccount
 from apps.tiktok_accounts.services.errors import tiktok_error_to_api
 from apps.tiktok_accounts.services.tokens import DEAD_GRANT_STATUSES, call_with_fresh_token
@@ -60,5 +60,5 @@ def api_error(exc: Exception, scope: str) -> ApplicationError:
         return missing_scope(scope)
     if isinstance(exc, PostingRefusedError):
         logger.warning("TikTok refused a posting call: %s", exc.code, extra={"log_id": exc.log_id})
-        return TikTokUpstreamError(f"TikTok does not accept posts from this account: {exc.code}.")
+        return TikTokBadGateway(f"TikTok does not accept posts from this account: {exc.code}.")
     return tiktok_error_to_api(exc)

@@ -3,7 +3,6 @@ nothing is editable by hand, and the two actions go through the services (and au
 
 from __future__ import annotations
 
-import re
 import uuid
 
 import pytest
@@ -14,51 +13,18 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from api.auth.tests.factories import UserFactory
 from apps.audit.models import AuditAction, AuditLog
 from apps.audit.services import AuditEntry, RequestMeta, audit_record
 from apps.tiktok_accounts import admin as accounts_admin
 from apps.tiktok_accounts import services
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
-from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
+from testing.admin import assert_no_secret, change_url
+from testing.factories import TikTokAccountFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "admin:tiktok_accounts_tiktokaccount_changelist"
 AUDIT_CHANGELIST = "admin:audit_auditlog_changelist"
-
-
-def _stored_secrets() -> list[str]:
-    """Every token as the plaintext the model hands out AND as the ciphertext in the table."""
-    table = connection.ops.quote_name(TikTokAccount._meta.db_table)
-    with connection.cursor() as cursor:
-        # The table name comes from the model's metadata, not from input.
-        cursor.execute(f"SELECT access_token, refresh_token FROM {table}")  # noqa: S608
-        ciphertexts = [value for row in cursor.fetchall() for value in row]
-    plaintexts = [
-        value
-        for row in TikTokAccount.all_objects.values_list("access_token", "refresh_token")
-        for value in row
-    ]
-    assert all(c.startswith("gAAAAA") for c in ciphertexts), "tokens must be encrypted at rest"
-    return [*plaintexts, *ciphertexts]
-
-
-def _assert_no_secret(html: str) -> None:
-    secrets = _stored_secrets()
-    assert secrets
-    leaked = [s for s in secrets if s in html]
-    assert not leaked, "a token (plaintext or ciphertext) appears in the admin HTML"
-    assert "PLAINACCESS" not in html
-    assert "PLAINREFRESH" not in html
-    for name in accounts_admin.HIDDEN_FIELDS:
-        # `field-access_token_expires_at` is fine: only the token column itself must be absent.
-        assert not re.search(rf'(name="|field-){name}[\s"]', html), name
-
-
-def _change_url(obj: object) -> str:
-    opts = obj._meta
-    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
 
 
 @pytest.fixture
@@ -90,8 +56,8 @@ def _pages(accounts: dict[str, TikTokAccount]) -> list[tuple[str, str]]:
     changelist, audit = reverse(CHANGELIST), reverse(AUDIT_CHANGELIST)
     return [
         (changelist, live.username),
-        (_change_url(live), live.open_id),
-        (_change_url(deleted), deleted.open_id),
+        (change_url(live), live.open_id),
+        (change_url(deleted), deleted.open_id),
         (f"{changelist}?q={live.username}", live.username),
         (f"{changelist}?q={deleted.open_id}", deleted.username),
         (f"{changelist}?q=ops.owner@example.com", live.username),
@@ -102,7 +68,7 @@ def _pages(accounts: dict[str, TikTokAccount]) -> list[tuple[str, str]]:
         (f"{audit}?action__exact=sync", "203.0.113.7"),
         (f"{audit}?q=ops_owner", "203.0.113.7"),
         (f"{audit}?resource_id={live.pk}", "203.0.113.7"),
-        (_change_url(entry), "follower_count"),
+        (change_url(entry), "follower_count"),
     ]
 
 
@@ -112,7 +78,7 @@ def test_every_admin_page_renders_without_any_token(admin_client: Client, accoun
         assert response.status_code == 200, url
         html = response.content.decode()
         assert expected in html, url
-        _assert_no_secret(html)
+        assert_no_secret(html)
 
 
 def test_changelist_includes_soft_deleted_accounts(admin_client: Client, accounts) -> None:
@@ -154,7 +120,7 @@ def test_changelist_query_count_does_not_grow_with_rows(admin_client: Client) ->
 
 def test_change_page_is_read_only(admin_client: Client, accounts) -> None:
     live = accounts["live"]
-    url = _change_url(live)
+    url = change_url(live)
     html = admin_client.get(url).content.decode()
     assert 'name="_save"' not in html
     assert 'name="username"' not in html
@@ -176,7 +142,7 @@ def test_accounts_cannot_be_added_or_deleted(admin_client: Client, accounts) -> 
     assert 'value="delete_selected"' not in changelist
     assert 'value="sync_selected"' in changelist
     assert 'value="restore_selected"' in changelist
-    assert "deletelink" not in admin_client.get(_change_url(live)).content.decode()
+    assert "deletelink" not in admin_client.get(change_url(live)).content.decode()
 
 
 def test_audit_log_is_read_only(admin_client: Client, accounts) -> None:
@@ -184,17 +150,17 @@ def test_audit_log_is_read_only(admin_client: Client, accounts) -> None:
     assert admin_client.get(reverse("admin:audit_auditlog_add")).status_code == 403
     delete_url = reverse("admin:audit_auditlog_delete", args=[entry.pk])
     assert admin_client.post(delete_url, {"post": "yes"}).status_code == 403
-    assert admin_client.post(_change_url(entry), {"action": "delete"}).status_code == 403
+    assert admin_client.post(change_url(entry), {"action": "delete"}).status_code == 403
     changelist = admin_client.get(reverse(AUDIT_CHANGELIST)).content.decode()
     assert 'value="delete_selected"' not in changelist
-    detail = admin_client.get(_change_url(entry)).content.decode()
+    detail = admin_client.get(change_url(entry)).content.decode()
     assert 'name="_save"' not in detail
     assert "deletelink" not in detail
     assert AuditLog.objects.get().action == AuditAction.SYNC
 
 
 def test_audit_detail_pretty_prints_changes_and_metadata(admin_client: Client, accounts) -> None:
-    html = admin_client.get(_change_url(AuditLog.objects.get())).content.decode()
+    html = admin_client.get(change_url(AuditLog.objects.get())).content.decode()
     assert "<pre>{\n  &quot;after&quot;: {\n    &quot;follower_count&quot;: 2" in html
     assert "&quot;outcome&quot;: &quot;succeeded&quot;" in html
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from api.accounts.tests.utils import assert_error
 from apps.audit.models import AuditLog
 from integrations.tiktok import budget
+from testing.http import assert_error
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

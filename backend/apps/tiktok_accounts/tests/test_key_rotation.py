@@ -13,7 +13,7 @@ from django.db.models.functions import Cast
 
 from apps.tiktok_accounts import key_rotation
 from apps.tiktok_accounts.models import TikTokAccount
-from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
+from testing.factories import TikTokAccountFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -13,12 +13,11 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
-from api.auth.tests.factories import UserFactory
 from apps.audit.services import RequestMeta
 from apps.tiktok_accounts.list_page import account_list_page
 from apps.tiktok_accounts.models import AccountStatus, LiveAccountCount, TikTokAccount
 from apps.tiktok_accounts.services.delete import account_delete, account_restore
-from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
+from testing.factories import TikTokAccountFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from encrypted_model_fields import fields as emf
 
-from api.auth.tests.factories import UserFactory
 from apps.audit.models import AuditAction, AuditLog, ImmutableAuditLog
 from apps.audit.services import RequestMeta
 from apps.core.errors import ApplicationError, InvalidState, ReauthRequired, ScopesDenied
@@ -22,6 +21,7 @@ from apps.tiktok_accounts import services
 from apps.tiktok_accounts.list_page import account_list_page
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.tiktok_accounts.services import connect as connect_service
+from testing.factories import UserFactory
 
 META = RequestMeta(ip_address="127.0.0.1", user_agent="pytest")
 

@@ -23,7 +23,7 @@ from django.utils import timezone
 from apps.core import shared_cache
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.tiktok_accounts.models.stale_reads import UNREAD_FIELDS, AccountQuerySet
-from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
+from testing.factories import TikTokAccountFactory
 
 LIST, SUMMARY = "/api/accounts", "/api/accounts/stats/summary"
 BACKEND = Path(__file__).resolve().parents[3]

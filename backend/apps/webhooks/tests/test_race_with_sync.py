@@ -7,7 +7,7 @@ import pytest
 from apps.audit.services import RequestMeta
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.tiktok_accounts.services import sync as sync_service
-from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
+from testing.factories import TikTokAccountFactory
 
 pytestmark = pytest.mark.django_db
 

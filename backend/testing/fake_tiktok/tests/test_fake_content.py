@@ -76,7 +76,7 @@ def test_status_advances_over_polls_and_the_failure_switch_fails_it(fake_tiktok)
     fake_tiktok.content.fail_publishes("video_pull_failed")
     bad = _init(token)
 
-    def poll(publish_id: str) -> content_client.PostStatus:
+    def poll(publish_id: str) -> content_client.PublishStatus:
         return content_client.fetch_post_status(access_token=token, publish_id=publish_id)
 
     assert poll(ok).status == "PROCESSING_DOWNLOAD"
@@ -139,7 +139,7 @@ def test_post_ids_are_withheld_for_the_moderation_delay_and_keep_every_digit(
             timeout=5,
         )
         raw.append(response.text)
-        data = content_client.PostStatus.model_validate(response.json()["data"])
+        data = content_client.PublishStatus.model_validate(response.json()["data"])
         return data.publicaly_available_post_id
 
     poll(public)  # PROCESSING_DOWNLOAD, then PUBLISH_COMPLETE from the second poll on

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import requests
 
-from api.accounts.tests.utils import fake_grant
 from apps.audit.models import AuditLog
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
-from apps.tiktok_accounts.tests.factories import TikTokAccountFactory
+from testing.accounts import fake_grant
+from testing.factories import TikTokAccountFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

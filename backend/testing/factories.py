@@ -1,20 +1,37 @@
-"""TikTok accounts for tests: unique TikTok users, live tokens, strictly increasing created_at."""
+"""The test factories, in one place: users with a known password, TikTok accounts (unique
+TikTok users, live tokens, strictly increasing created_at) and videos stored directly."""
 
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import factory
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from faker import Faker
 
-from api.auth.tests.factories import UserFactory
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.tiktok_accounts.models.account import search_key
+from apps.videos.models import TikTokVideo
 
+PASSWORD = "Correct-Horse-Battery-42"  # every factory user's, to log in through /api/auth
 _fake = Faker()
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    # Faker's `unique` proxy: factory.Faker has no unique=... option in factory-boy 3.3.
+    username = factory.LazyFunction(lambda: _fake.unique.user_name())
+    email = factory.LazyFunction(lambda: _fake.unique.email())
+    password = factory.django.Password(PASSWORD)
+    is_active = True
+
+
 _clock_lock = threading.Lock()
 _last_created_at: list[datetime] = []
 
@@ -55,3 +72,17 @@ class TikTokAccountFactory(factory.django.DjangoModelFactory):
     refresh_token_expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=365))
     token_version = 1
     created_at = factory.LazyFunction(_next_created_at)
+
+
+class TikTokVideoFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TikTokVideo
+
+    account = factory.SubFactory(TikTokAccountFactory)
+    video_id = factory.Sequence(lambda n: str(7_000_000_000_000_000_000 + n))
+    title = factory.Sequence(lambda n: f"Video {n}")
+    create_time = factory.Sequence(lambda n: datetime(2024, 1, 1, tzinfo=UTC) + timedelta(hours=n))
+    # Few distinct counts: the keyset walks must get ties right.
+    view_count = factory.Sequence(lambda n: n % 4 * 100)
+    like_count = factory.Sequence(lambda n: n % 3 * 10)
+    synced_at = factory.LazyFunction(timezone.now)

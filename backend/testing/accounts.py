@@ -1,18 +1,22 @@
-"""Small helpers shared by the accounts API tests (fixtures live in conftest.py)."""
+"""Accounts in tests: ones whose tokens the fake TikTok really issued (the `link_account`
+fixture, loaded for every test by backend/conftest.py), and what a test checks of them."""
 
 from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
+import pytest
 import requests
 from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse
 
 from apps.tiktok_accounts.models import TikTokAccount
-from testing.fake_tiktok import FakeTikTok
+from testing.factories import TikTokAccountFactory
+from testing.fake_tiktok import FakeTikTok, Identity
 
 ACCOUNT_OUT_FIELDS = {
     "id",
@@ -57,28 +61,6 @@ KEPT_ON_FAILURE = (
 )
 # Fernet tokens are base64 of a 0x80 version byte followed by the timestamp.
 FERNET_PREFIX = "gAAAAA"
-
-
-def assert_error(response: HttpResponse, status: int, code: str) -> dict[str, Any]:
-    """The contract's error shape: `{"detail", "code"}` (+ `errors` on a 422)."""
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert body["code"] == code, body
-    assert isinstance(body["detail"], str)
-    assert body["detail"]
-    allowed = {"detail", "code", "errors"} if status == 422 else {"detail", "code"}
-    assert set(body) <= allowed, body
-    return body
-
-
-def assert_validation_error(response: HttpResponse) -> list[dict[str, Any]]:
-    body = assert_error(response, 422, "VALIDATION_ERROR")
-    errors = body.get("errors")
-    assert isinstance(errors, list)
-    assert errors
-    for error in errors:
-        assert set(error) == {"loc", "msg", "type"}, error
-    return errors
 
 
 def stored_ciphertexts(account: TikTokAccount) -> list[str]:
@@ -146,5 +128,52 @@ def drain(fake: FakeTikTok, timeout: float = 8.0) -> None:
     assert fake.stats()["in_flight"] == 0
 
 
-def post_json(client: Any, path: str, payload: Any) -> HttpResponse:
-    return client.post(path, payload, content_type="application/json")
+LinkAccount = Callable[..., tuple[TikTokAccount, Identity]]
+
+
+@pytest.fixture
+def link_account(fake_tiktok: FakeTikTok) -> LinkAccount:
+    """Makes a TikTok identity at the fake and a stored account holding its live tokens.
+
+    The stored profile equals the identity's except `follower_count` and `video_count`, which
+    are behind, so a successful sync changes exactly those two fields.
+    """
+
+    def make(user: Any, *, identity: dict[str, Any] | None = None, **account: Any):
+        seed = len(fake_tiktok.identities)
+        values = {
+            "open_id": new_open_id(),
+            "username": f"creator_{seed}",
+            "display_name": f"Creator {seed}",
+            "bio_description": f"Bio of creator {seed}",
+            "follower_count": 10_000 + seed,
+            "following_count": 300 + seed,
+            "likes_count": 90_000 + seed,
+            "video_count": 40 + seed,
+            **(identity or {}),
+        }
+        person = fake_tiktok.add_identity(**values)
+        grant = fake_grant(fake_tiktok, person.open_id)
+        fields = {
+            "user": user,
+            "open_id": person.open_id,
+            "union_id": person.union_id,
+            "username": person.username,
+            "display_name": person.display_name,
+            "avatar_url": person.avatar_url,
+            "avatar_url_100": person.avatar_url_100,
+            "avatar_large_url": person.avatar_large_url,
+            "bio_description": person.bio_description,
+            "profile_deep_link": person.profile_deep_link,
+            "is_verified": person.is_verified,
+            "follower_count": person.follower_count - 100,
+            "following_count": person.following_count,
+            "likes_count": person.likes_count,
+            "video_count": person.video_count - 1,
+            "access_token": grant["access_token"],
+            "refresh_token": grant["refresh_token"],
+            **account,
+        }
+        return TikTokAccountFactory(**fields), person
+
+    return make

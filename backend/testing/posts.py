@@ -1,4 +1,5 @@
-"""Fixtures shared by the posts tests (imported by the conftest of each test package)."""
+"""Posts in tests: a stopped clock, recorded enqueues, stored posts, beats and races (the
+conftests of apps/posts and api/posts import the fixtures: `enqueued` is autouse there only)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,10 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
-from api.accounts.tests.conftest import link_account
 from apps.posts import services, tasks
 from apps.posts.models import Post, PostStatus
 
-__all__ = ["beat", "clock", "enqueued", "link_account", "make_post", "race"]
+__all__ = ["beat", "clock", "enqueued", "make_post", "race"]
 
 # A fixed instant, so that no test depends on the hour or the date it runs at.
 NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)

@@ -2,7 +2,7 @@
 
 An authenticated request needs from the shared cache its user (apps.core.user_cache), its
 rate-limit counter and, on a cached read, the answer and the user's reads version
-(apps.tiktok_accounts.read_cache). Each was a round trip of its own; Redis answers one in
+(api.caching). Each was a round trip of its own; Redis answers one in
 about 0.1 ms, a third of a cached read. So a route says what it needs up front: its
 decorator (`user_rate_limit`, `cached_read`) wraps the whole operation with Ninja's
 `decorate_view`, which runs before authentication, and leaves a `RoundTripPlan` on the

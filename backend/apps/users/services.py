@@ -1,4 +1,4 @@
-"""Users and tokens behind /api/auth, built on simplejwt's token classes (no DRF views)."""
+"""Users and their tokens, the domain behind /api/auth: simplejwt's token classes, no DRF views."""
 
 from __future__ import annotations
 

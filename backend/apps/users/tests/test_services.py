@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from api.auth import services
 from apps.core.errors import NotAuthenticated
+from apps.users import services
 
 pytestmark = pytest.mark.django_db
 
