@@ -127,7 +127,7 @@ def account_detail(request: HttpRequest, account_id: uuid.UUID) -> Any:
 
 @router.delete(
     "/{account_id}",
-    response={204: None, **AUTH_ERRORS, **NOT_FOUND},
+    response={204: None, 401: ErrorOut, **NOT_FOUND, **AUTH_ERRORS},
     summary="Disconnect an account (soft delete; revokes the token at TikTok)",
 )
 def account_delete(request: HttpRequest, account_id: uuid.UUID) -> Any:

@@ -39,7 +39,7 @@ def register(request: HttpRequest, payload: RegisterIn) -> Status[AbstractBaseUs
 @router.post(
     "/token",
     auth=None,
-    response={200: TokenPairOut, **BODY_ERRORS, **READ_ERRORS},
+    response={200: TokenPairOut, 401: ErrorOut, **BODY_ERRORS, **READ_ERRORS},
 )
 def token_obtain(request: HttpRequest, payload: TokenObtainIn) -> dict[str, str]:
     # Every attempt counts, successful or not, so guessing costs the same as logging in; the
@@ -55,13 +55,13 @@ def token_obtain(request: HttpRequest, payload: TokenObtainIn) -> dict[str, str]
 @router.post(
     "/token/refresh",
     auth=None,
-    response={200: TokenPairOut, **BODY_ERRORS, **AUTH_ERRORS},
+    response={200: TokenPairOut, 401: ErrorOut, **BODY_ERRORS, **AUTH_ERRORS},
 )
 def token_refresh(request: HttpRequest, payload: RefreshIn) -> dict[str, str]:
     return services.token_refresh(refresh=payload.refresh)
 
 
-@router.post("/logout", response={204: None, **BODY_ERRORS, **AUTH_ERRORS})
+@router.post("/logout", response={204: None, 401: ErrorOut, **BODY_ERRORS, **AUTH_ERRORS})
 def logout(request: HttpRequest, payload: RefreshIn) -> Status[None]:
     services.token_revoke(refresh=payload.refresh, user=request.auth)  # type: ignore[attr-defined]
     return Status(204, None)

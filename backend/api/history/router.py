@@ -8,7 +8,7 @@ from ninja import Query, Router
 
 from api.history.schemas import HistoryOut, HistoryQuery
 from api.round_trip import user_rate_limit
-from apps.core.errors import NOT_FOUND, READ_ERRORS
+from apps.core.errors import NOT_FOUND, READ_ERRORS, ErrorOut
 from apps.history.selectors import history_points
 from apps.tiktok_accounts.selectors import account_get
 
@@ -17,7 +17,7 @@ router = Router(tags=["accounts"])
 
 @router.get(
     "/{account_id}/history",
-    response={200: HistoryOut, **NOT_FOUND, **READ_ERRORS},
+    response={200: HistoryOut, 401: ErrorOut, **NOT_FOUND, **READ_ERRORS},
     summary="Follower, following, likes and video counts over time",
 )
 @user_rate_limit("read")

@@ -85,7 +85,7 @@ def post_detail(request: HttpRequest, post_id: uuid.UUID) -> Any:
 
 @router.delete(
     "/{post_id}",
-    response={204: None, **AUTH_ERRORS, **NOT_FOUND, 409: ErrorOut},
+    response={204: None, 401: ErrorOut, **NOT_FOUND, 409: ErrorOut, **AUTH_ERRORS},
     summary="Cancel a scheduled post (409 once publishing has begun)",
 )
 def post_cancel(request: HttpRequest, post_id: uuid.UUID) -> Any:

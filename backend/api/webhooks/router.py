@@ -10,7 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from apps.core.errors import AUTH_ERRORS, BODY_ERRORS, ValidationErrorOut
+from apps.core.errors import AUTH_ERRORS, BODY_ERRORS, ErrorOut, ValidationErrorOut
 from apps.webhooks import services
 from apps.webhooks.envelope import WebhookEnvelope
 
@@ -26,6 +26,7 @@ class WebhookOut(Schema):
     response={
         200: WebhookOut,
         400: ValidationErrorOut,
+        401: ErrorOut,
         **BODY_ERRORS,
         **AUTH_ERRORS,
     },
