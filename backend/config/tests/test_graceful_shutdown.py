@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -30,6 +29,7 @@ from apps.tiktok_accounts.models import TikTokAccount
 from config.tests.owned_objects import linked_account
 from testing.factories import UserFactory
 from testing.http import bearer_header
+from testing.processes import free_port, shared_database_url
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -41,28 +41,16 @@ GUNICORN = Path(sys.executable).with_name("gunicorn")
 ACCOUNTS = 5
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-
-
 class Gunicorn:
     def __init__(self, fake_url: str, graceful_timeout: int) -> None:
-        self.base = f"http://127.0.0.1:{_free_port()}"
+        self.base = f"http://127.0.0.1:{free_port()}"
         env = {
             key: value
             for key, value in os.environ.items()
             if key not in {"REDIS_URL", "CACHE_KEY_PREFIX", "DEBUG"}
         }
         env.update(
-            DATABASE_URL=_database_url(),
+            DATABASE_URL=shared_database_url(),
             SECRET_KEY=settings.SECRET_KEY,
             JWT_SIGNING_KEY=settings.SIMPLE_JWT["SIGNING_KEY"],
             FIELD_ENCRYPTION_KEY=",".join(settings.FIELD_ENCRYPTION_KEY),

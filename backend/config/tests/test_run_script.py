@@ -24,6 +24,8 @@ import pytest
 import requests
 from django.conf import settings
 
+from testing.processes import free_port
+
 PROJECT_DIR: Path = settings.PROJECT_DIR
 START_TIMEOUT_S = 120  # migrate of a fresh SQLite file on a busy 2-core machine
 STOP_TIMEOUT_S = 10
@@ -32,12 +34,6 @@ pytestmark = pytest.mark.skipif(
     not Path("/proc/self/stat").exists() or shutil.which("make") is None,
     reason="needs Linux /proc and GNU make",
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _port_open(port: int) -> bool:
@@ -90,7 +86,7 @@ def _env(data_dir: Path, port: int, fake_port: int) -> dict[str, str]:
 def started(data_dir: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict]:
     """`make run` or `bash scripts/run.sh` (indirect param), serving; everything killed after."""
     command = request.param
-    port, fake_port = _free_port(), _free_port()
+    port, fake_port = free_port(), free_port()
     log = tmp_path / "run.log"
     with log.open("wb") as out:
         top = subprocess.Popen(  # noqa: S603

@@ -7,22 +7,19 @@ counted in `pg_stat_activity` by an application name of their own (libpq's `PGAP
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import quote
 
 import psycopg
 import pytest
 import requests
 from django.conf import settings
 from django.db import connection
+
+from testing.processes import runserver
 
 PROJECT_DIR: Path = settings.PROJECT_DIR
 REQUESTS, BATCH, CONCURRENCY = 300, 50, 4
@@ -31,52 +28,14 @@ REQUESTS, BATCH, CONCURRENCY = 300, 50, 4
 LEAK_ABORT = 20
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _database_url(db: dict) -> str:
-    auth = quote(db["USER"] or "", safe="")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"], safe="")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
 def dev_server(django_db_setup: None) -> Iterator[tuple[str, str]]:
     """(base URL, application name) of a runserver on the test database."""
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL-only: the leak is of PostgreSQL connections")
-    port, app_name = _free_port(), f"tta-runserver-test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(settings.DATABASES["default"]),
-        "PGAPPNAME": app_name,
-        "DEBUG": "true",
-    }
-    server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=PROJECT_DIR,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            assert server.poll() is None, "runserver exited on start"
-            try:
-                requests.get(f"{base}/api/health", timeout=2)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+    app_name = f"tta-runserver-test-{uuid.uuid4().hex[:8]}"
+    with runserver(PGAPPNAME=app_name) as base:
         yield base, app_name
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def _server_connections(app_name: str) -> int:

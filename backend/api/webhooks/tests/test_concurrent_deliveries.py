@@ -8,18 +8,13 @@ before the write.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import timedelta
-from urllib.parse import quote
 
 import pytest
 import requests
@@ -33,59 +28,13 @@ from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.webhooks.models import WebhookEvent, WebhookStatus
 from testing.factories import TikTokAccountFactory, UserFactory
 from testing.fake_tiktok.webhooks import sign
+from testing.processes import runserver
 
 # Committed rows: the servers are other processes with their own connections.
 pytestmark = pytest.mark.django_db(transaction=True)
 
 DELIVERIES = 10
-START_TIMEOUT_SECONDS = 60
 OPEN_ID = "open-id-raced"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    auth = quote(db["USER"] or "", safe="")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"], safe="")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-@contextmanager
-def _server() -> Iterator[str]:
-    """A runserver process on the test database; yields its base URL, stops it at the end."""
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": _database_url(), "DEBUG": "true", "LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=settings.PROJECT_DIR,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while True:
-            assert process.poll() is None, "runserver exited on start"
-            try:
-                requests.get(f"{base}/api/health/live", timeout=2)
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline, "runserver did not start"
-                time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -96,7 +45,7 @@ def two_servers(django_db_setup: None) -> Iterator[list[str]]:
             "deliveries cannot overlap there and even a check-then-insert would pass"
         )
     with ExitStack() as stack:
-        yield [stack.enter_context(_server()) for _ in range(2)]
+        yield [stack.enter_context(runserver(LOG_LEVEL="WARNING")) for _ in range(2)]
 
 
 def test_ten_identical_deliveries_at_once_to_two_processes_are_processed_once(
