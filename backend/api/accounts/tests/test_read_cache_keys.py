@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.tiktok_accounts import read_cache
+from api import caching
 from apps.tiktok_accounts.models import AccountStatus
 from testing.factories import TikTokAccountFactory
 
@@ -23,13 +23,13 @@ LIST, SUMMARY = "/api/accounts", "/api/accounts/stats/summary"
 def stored(monkeypatch) -> list[str]:
     """The answer keys the read cache stores, in order."""
     keys: list[str] = []
-    original = read_cache.cache_store
+    original = caching.cache_store
 
     def recording(*entries):
         keys.extend(entry.key for entry in entries if entry.key.startswith("reads:"))
         return original(*entries)
 
-    monkeypatch.setattr(read_cache, "cache_store", recording)
+    monkeypatch.setattr(caching, "cache_store", recording)
     return keys
 
 
