@@ -35,7 +35,7 @@ from django.utils import timezone  # noqa: E402
 from apps.history.models import HistoryPoint  # noqa: E402
 from apps.history.selectors import Bucket, history_points  # noqa: E402
 from apps.tiktok_accounts.models import TikTokAccount  # noqa: E402
-from apps.tiktok_accounts.tests.factories import TikTokAccountFactory  # noqa: E402
+from testing.factories import TikTokAccountFactory  # noqa: E402
 
 STEP = timedelta(minutes=5)
 

@@ -33,11 +33,11 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 
-from api.accounts.tests.utils import fake_grant  # noqa: E402
 from apps.jobs import services  # noqa: E402
 from apps.jobs.models import ACTIVE_STATUSES, Job  # noqa: E402
 from apps.tiktok_accounts.models import TikTokAccount  # noqa: E402
-from apps.tiktok_accounts.tests.factories import TikTokAccountFactory  # noqa: E402
+from testing.accounts import fake_grant  # noqa: E402
+from testing.factories import TikTokAccountFactory  # noqa: E402
 from testing.fake_tiktok import FakeTikTok  # noqa: E402
 
 

@@ -58,3 +58,10 @@ def test_the_guard_sees_a_cross_import(tmp_path: Path) -> None:
     assert cross_test_imports(tmp_path) == [
         "api/jobs/tests/test_x.py:2 imports api.auth.tests.factories"
     ]
+
+
+def test_the_benchmarks_import_no_tests_module() -> None:
+    """bench/ runs outside pytest (CI runs it after the suites): a moved test module breaks it
+    silently until then, so it shares test code through `testing` too."""
+    bench = BACKEND.parent / "bench"
+    assert cross_test_imports(bench) == [], "share it through backend/testing (docs/testing.md)"
