@@ -1,10 +1,11 @@
-"""Cached answers of the caller's account reads (list pages, summary), stale at every write.
+"""Cached answers of a workspace's account reads (list pages, summary), stale at every write.
 
 The contract's "Caching of reads": an answer is served from the shared cache for up to
-READ_CACHE_TTL_SECONDS, but never once a write to that user's accounts has committed, in any
-process. How:
-- Each user has a reads version in the cache, a random token that every committed write of
-  the user's accounts replaces (apps.tiktok_accounts.read_cache).
+READ_CACHE_TTL_SECONDS, but never once a write to that workspace's accounts has committed, in
+any process. An answer is the same for every member; only a member (checked by the auth, before
+this) is served it. How:
+- Each workspace has a reads version in the cache, a random token that every committed write of
+  its accounts replaces (apps.tiktok_accounts.read_cache).
 - A cached answer is stored with the version read before the database was: it is served only
   while that is still the version. A request that read the database before a write committed
   stores its answer under the old version, which nobody serves any more.
@@ -29,6 +30,7 @@ from django.http import HttpRequest, HttpResponse
 
 from api.query_key import RouteQuery
 from api.round_trip import RoundTripPlan, planned, rate_checked
+from api.workspace_scope import requested_workspace_id
 from apps.core.outages import cache_optional
 from apps.core.renderers import json_response
 from apps.core.shared_cache import Entry, cache_is_shared, cache_store
@@ -41,7 +43,7 @@ from apps.tiktok_accounts.read_cache import (
 View = Callable[..., HttpResponse]
 
 
-def _answer_key(request: HttpRequest, user_id: object, query: RouteQuery) -> str | None:
+def _answer_key(request: HttpRequest, workspace_id: object, query: RouteQuery) -> str | None:
     """The route and its validated query in a canonical spelling (api.query_key): one key per
     answer, however the query is spelled. None for an invalid query (answered 422, never
     cached). Only 200 answers are stored."""
@@ -49,16 +51,17 @@ def _answer_key(request: HttpRequest, user_id: object, query: RouteQuery) -> str
     if canonical is None:
         return None
     route = f"{request.path}?{canonical}".encode()
-    return f"reads:{user_id}:{hashlib.blake2b(route, digest_size=16).hexdigest()}"
+    return f"reads:{workspace_id}:{hashlib.blake2b(route, digest_size=16).hexdigest()}"
 
 
 def _read_keys(query: RouteQuery, request: HttpRequest, user_id: object) -> list[str]:
     """The keys a cached read plans into the auth's round trip (none with the cache off, or
     for an invalid query)."""
-    if not read_cache_ttl():
+    workspace_id = requested_workspace_id(request, user_id)
+    if not read_cache_ttl() or workspace_id is None:
         return []
-    answer_key = _answer_key(request, user_id, query)
-    return [] if answer_key is None else [reads_version_key(user_id), answer_key]
+    answer_key = _answer_key(request, workspace_id, query)
+    return [] if answer_key is None else [reads_version_key(workspace_id), answer_key]
 
 
 def read_cache_ttl() -> int:
@@ -85,7 +88,7 @@ def cached_read(scope: str) -> Callable[[View], View]:
             if response.status_code == 200:
                 stored_under = version or reads_version_new()
                 entries = [Entry(answer_key, (stored_under, response.content), ttl)]
-                if version is None:  # the first read of this user, or the version expired
+                if version is None:  # the first read in this workspace, or the version expired
                     entries.insert(
                         0,
                         Entry(

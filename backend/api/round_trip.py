@@ -1,14 +1,15 @@
 """One shared-cache round trip per authenticated request (a read-cache miss adds the store).
 
-An authenticated request needs from the shared cache its user (apps.core.user_cache), its
-rate-limit counter and, on a cached read, the answer and the user's reads version
-(api.caching). Each was a round trip of its own; Redis answers one in
-about 0.1 ms, a third of a cached read. So a route says what it needs up front: its
-decorator (`user_rate_limit`, `cached_read`) wraps the whole operation with Ninja's
-`decorate_view`, which runs before authentication, and leaves a `RoundTripPlan` on the
-request. The JWT auth (api.auth.security) then reads the user, counts the request and reads
-the planned keys in one pipeline (`user_round_trip`), and leaves what it got on the request
-(`Fetched`), where the decorator's view wrapper finds it (`rate_checked`).
+An authenticated request needs from the shared cache its user (apps.core.user_cache), on a
+workspace route its role there (apps.workspaces.access), its rate-limit counter and, on a
+cached read, the answer and the workspace's reads version (api.caching). Each was a round
+trip of its own; Redis answers one in about 0.1 ms, a third of a cached read. So a route says
+what it needs up front: its decorator (`user_rate_limit`, `cached_read`) wraps the whole
+operation with Ninja's `decorate_view`, which runs before authentication, and leaves a
+`RoundTripPlan` on the request. The JWT auth (api.auth.security) then reads the user,
+counts the request and reads the planned keys in one pipeline (`user_round_trip`), and
+leaves what it got on the request (`Fetched`), where the decorator's view wrapper finds it
+(`rate_checked`).
 
 The limit is checked in the view wrapper, as before: a request with bad input is answered 422
 (and counted) even when over the limit.
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
@@ -75,11 +76,14 @@ def planned(plan: RoundTripPlan) -> Callable[[Callable[P, R]], Callable[P, R]]:
     return decorate_view(announce)  # type: ignore[return-value]
 
 
-def user_round_trip(request: HttpRequest, user_id: object) -> Any:
+def user_round_trip(
+    request: HttpRequest, user_id: object, auth_keys: Sequence[str] = ()
+) -> tuple[Any, list[Any]]:
     """For the auth: the user's cache value (STALE: read the database, store nothing; None:
-    not cached), fetched with what the route planned, which is left on the request."""
+    not cached) and the values of `auth_keys` (the caller's membership: STALE when the cache
+    was unreachable), fetched with what the route planned, which is left on the request."""
     plan: RoundTripPlan | None = getattr(request, _PLAN, None)
-    user_keys = [user_cache_key(user_id)] if cache_is_shared() else []
+    user_keys = [user_cache_key(user_id), *auth_keys] if cache_is_shared() else []
     window = rate_window(scope=plan.scope, key=user_rate_key(user_id)) if plan else None
     extra = plan.keys(request, user_id) if plan and plan.keys else []
     keys = user_keys + extra
@@ -102,8 +106,10 @@ def user_round_trip(request: HttpRequest, user_id: object) -> Any:
         found = dict(zip(extra, values[len(user_keys) :], strict=True))
         setattr(request, _FETCHED, Fetched(window, count, found, reached))
     if not user_keys:
-        return None
-    return values[0] if reached else STALE
+        return None, [None] * len(auth_keys)
+    if not reached:
+        return STALE, [STALE] * len(auth_keys)
+    return values[0], values[1 : len(user_keys)]
 
 
 def rate_checked(request: HttpRequest, scope: str) -> Fetched | None:

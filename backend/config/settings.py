@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "encrypted_model_fields",
     "rest_framework_simplejwt.token_blacklist",
     "apps.audit",
+    "apps.workspaces",
     "apps.tiktok_accounts",
     "apps.jobs",
     "apps.history",

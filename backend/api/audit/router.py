@@ -1,17 +1,19 @@
-"""`/api/audit-logs`: the caller's own audit trail."""
+"""`/api/audit-logs`: the workspace's audit trail."""
 
 import uuid
 from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Schema
 
 from api.round_trip import user_rate_limit
+from api.workspace_scope import WorkspaceRouter, requires
 from apps.audit.selectors import audit_log_page
 from apps.core.errors import READ_ERRORS
+from apps.workspaces.models import Role
 
-router = Router(tags=["audit log"])
+router = WorkspaceRouter(tags=["audit log"])
 
 
 class AuditLogOut(Schema):
@@ -40,8 +42,10 @@ class AuditLogQuery(Schema):
 @router.get(
     "",
     response={200: AuditLogPageOut, **READ_ERRORS},
-    summary="List my audit log entries",
+    summary="List the workspace's audit log entries",
 )
+@requires(Role.VIEWER)
 @user_rate_limit("read")
 def audit_log_list(request: HttpRequest, query: Query[AuditLogQuery]) -> Any:
-    return audit_log_page(user=request.auth, **query.dict())
+    access = request.workspace
+    return audit_log_page(workspace_id=access.id, owner=access.owner, **query.dict())

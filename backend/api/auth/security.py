@@ -47,8 +47,12 @@ class JWTAuth(HttpBearer):
         claims = _access_claims(token)
         if claims is None or claims[1] <= time.time():
             return None
-        user_id = claims[0]
-        user = user_from_cached(user_id, user_round_trip(request, user_id))
+        return self.caller(request, claims[0])
+
+    def caller(self, request: HttpRequest, user_id: object) -> AbstractBaseUser | None:
+        """The active user `user_id` (None: refused), set on the request."""
+        cached, _ = user_round_trip(request, user_id)
+        user = user_from_cached(user_id, cached)
         if user is not None:
             request.user = user
         return user

@@ -5,10 +5,11 @@ import uuid
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Header, Query, Router, Status
+from ninja import Header, Query, Status
 
 from api.posts.schemas import CreatorInfoOut, PostIn, PostListQuery, PostOut, PostPageOut
 from api.round_trip import user_rate_limit
+from api.workspace_scope import WorkspaceRouter, requires
 from apps.audit.services import RequestMeta
 from apps.core.errors import (
     AUTH_ERRORS,
@@ -21,9 +22,10 @@ from apps.core.errors import (
 from apps.posts import selectors, services
 from apps.posts.creator_info import creator_info_fetch
 from apps.tiktok_accounts.selectors import account_get
+from apps.workspaces.models import Role
 
-account_router = Router(tags=["posts"])
-router = Router(tags=["posts"])
+account_router = WorkspaceRouter(tags=["posts"])
+router = WorkspaceRouter(tags=["posts"])
 
 
 @account_router.get(
@@ -31,9 +33,10 @@ router = Router(tags=["posts"])
     response={200: CreatorInfoOut, **READ_ERRORS, **NOT_FOUND, **TIKTOK_TOKEN_ERRORS},
     summary="What the account's creator may post now (TikTok creator info, reused briefly)",
 )
+@requires(Role.VIEWER)
 @user_rate_limit("read")
 def creator_info(request: HttpRequest, account_id: uuid.UUID) -> Any:
-    account = account_get(user=request.auth, account_id=account_id)
+    account = account_get(workspace_id=request.workspace.id, account_id=account_id)
     return creator_info_fetch(account=account)
 
 
@@ -49,6 +52,7 @@ def creator_info(request: HttpRequest, account_id: uuid.UUID) -> Any:
     },
     summary="Post a video to the account, now or at scheduled_at (202; 200 for a replay)",
 )
+@requires(Role.EDITOR)
 @user_rate_limit("post")
 def post_create(
     request: HttpRequest,
@@ -56,9 +60,8 @@ def post_create(
     payload: PostIn,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=255),
 ) -> Any:
-    account = account_get(user=request.auth, account_id=account_id)
+    account = account_get(workspace_id=request.workspace.id, account_id=account_id)
     post, created = services.post_create(
-        user=request.auth,
         account=account,
         draft=services.PostDraft(**payload.dict()),
         idempotency_key=idempotency_key or None,
@@ -70,17 +73,19 @@ def post_create(
 @router.get(
     "",
     response={200: PostPageOut, **READ_ERRORS},
-    summary="List my posts, newest first",
+    summary="List the workspace's posts, newest first",
 )
+@requires(Role.VIEWER)
 @user_rate_limit("read")
 def post_list(request: HttpRequest, query: Query[PostListQuery]) -> Any:
-    return selectors.post_list_page(user=request.auth, **query.dict())
+    return selectors.post_list_page(access=request.workspace, **query.dict())
 
 
 @router.get("/{post_id}", response={200: PostOut, **READ_ERRORS, **NOT_FOUND}, summary="One post")
+@requires(Role.VIEWER)
 @user_rate_limit("read")
 def post_detail(request: HttpRequest, post_id: uuid.UUID) -> Any:
-    return selectors.post_get(user=request.auth, post_id=post_id)
+    return selectors.post_get(workspace_id=request.workspace.id, post_id=post_id)
 
 
 @router.delete(
@@ -88,6 +93,8 @@ def post_detail(request: HttpRequest, post_id: uuid.UUID) -> Any:
     response={204: None, 401: ErrorOut, **NOT_FOUND, 409: ErrorOut, **AUTH_ERRORS},
     summary="Cancel a scheduled post (409 once publishing has begun)",
 )
+@requires(Role.EDITOR)
 def post_cancel(request: HttpRequest, post_id: uuid.UUID) -> Any:
-    services.post_cancel(user=request.auth, post_id=post_id, meta=RequestMeta.from_request(request))
+    meta = RequestMeta.from_request(request)
+    services.post_cancel(workspace_id=request.workspace.id, post_id=post_id, meta=meta)
     return Status(204, None)

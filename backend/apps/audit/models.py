@@ -1,4 +1,4 @@
-"""Append-only audit trail of every change a user makes to their TikTok accounts."""
+"""Append-only audit trail of every change made in a workspace: by its members or the service."""
 
 from __future__ import annotations
 
@@ -36,8 +36,17 @@ class AuditLogQuerySet(models.QuerySet["AuditLog"]):
 
 class AuditLog(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # None once its workspace is deleted: the trail outlives it (ops still see it in the admin).
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", null=True, on_delete=models.SET_NULL, related_name="audit_logs"
+    )
+    # The acting user (None: the service's own work); also in `metadata.user_id`.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="audit_logs"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_logs",
     )
     action = models.CharField(max_length=32, choices=AuditAction.choices)
     resource_type = models.CharField(max_length=64)
@@ -53,15 +62,15 @@ class AuditLog(models.Model):
     class Meta:
         ordering = ("-created_at", "-id")
         indexes = [
-            models.Index(fields=["user", "-created_at", "-id"], name="audit_user_created_idx"),
+            models.Index(fields=["workspace", "-created_at", "-id"], name="audit_ws_created_idx"),
             models.Index(
-                fields=["user", "resource_id", "-created_at", "-id"],
-                name="audit_user_resource_idx",
+                fields=["workspace", "resource_id", "-created_at", "-id"],
+                name="audit_ws_resource_idx",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.action} {self.resource_type}:{self.resource_id} by user {self.user_id}"
+        return f"{self.action} {self.resource_type}:{self.resource_id} in {self.workspace_id}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

@@ -13,7 +13,7 @@ from apps.audit.models import AuditAction, AuditLog
 
 @dataclass(frozen=True)
 class RequestMeta:
-    """Who asked, from where: captured by the router, carried into services.
+    """Who asked, from where: captured by the router (or the admin), carried into services.
 
     `actor` is "user" for a request and "system" for work the service does on its own
     (background refresh, scheduled sync, sync-all jobs), which has no IP address.
@@ -22,12 +22,15 @@ class RequestMeta:
     ip_address: str | None = None
     user_agent: str = ""
     actor: str = "user"
+    user_id: Any = None  # the acting user (None: the service itself)
 
     @classmethod
     def from_request(cls, request: HttpRequest) -> RequestMeta:
+        user = getattr(request, "user", None)
         return cls(
             ip_address=request.META.get("REMOTE_ADDR") or None,
             user_agent=request.headers.get("User-Agent", "")[:512],
+            user_id=user.pk if user is not None and user.is_authenticated else None,
         )
 
 
@@ -36,7 +39,7 @@ SYSTEM = RequestMeta(actor="system")
 
 @dataclass(frozen=True)
 class AuditEntry:
-    user_id: int
+    workspace_id: uuid.UUID
     action: AuditAction
     resource_id: uuid.UUID
     meta: RequestMeta
@@ -49,14 +52,15 @@ def audit_record(*entries: AuditEntry) -> None:
     """Writes every entry in one INSERT, so a batch of 50 costs one round trip."""
     AuditLog.objects.bulk_create(
         AuditLog(
-            user_id=entry.user_id,
+            workspace_id=entry.workspace_id,
+            user_id=entry.meta.user_id,
             action=entry.action,
             resource_type=entry.resource_type,
             resource_id=entry.resource_id,
             ip_address=entry.meta.ip_address,
             user_agent=entry.meta.user_agent,
             changes=entry.changes,
-            metadata={**entry.metadata, "actor": entry.meta.actor},
+            metadata={**entry.metadata, "actor": entry.meta.actor, "user_id": entry.meta.user_id},
         )
         for entry in entries
     )

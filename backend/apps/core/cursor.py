@@ -2,7 +2,8 @@
 
 `key` is `created_at` unless a listing sorts by another column (a datetime or an integer).
 
-A cursor is bound to the user, the listing and its filters: any other cursor is INVALID_CURSOR.
+A cursor is bound to the workspace and user, the listing and its filters: any other cursor is
+INVALID_CURSOR.
 Keyset, not offset or `id < cursor`: rows added or removed during a walk neither skip nor
 repeat anything, and every page costs the same.
 """
@@ -43,9 +44,10 @@ class Page(Generic[T]):
         return self.next_cursor is not None
 
 
-def cursor_scope(*, user_id: object, listing: str, filters: dict[str, object]) -> str:
-    """What a cursor is bound to: any other user, listing or filters makes it INVALID_CURSOR."""
-    raw = json.dumps([str(user_id), listing, filters], sort_keys=True, default=str)
+def cursor_scope(*, owner: str, listing: str, filters: dict[str, object]) -> str:
+    """What a cursor is bound to: any other owner (a workspace and a user: WorkspaceAccess),
+    listing or filters makes it INVALID_CURSOR."""
+    raw = json.dumps([owner, listing, filters], sort_keys=True, default=str)
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
@@ -73,13 +75,13 @@ def keyset_page(
     *,
     limit: int,
     cursor: str | None,
-    user_id: object,
+    owner: str,
     listing: str,
     filters: dict[str, object],
     key: str = "created_at",
 ) -> Page[Any]:
     """One page and the cursor of the next, in one query."""
-    scope = cursor_scope(user_id=user_id, listing=listing, filters=filters)
+    scope = cursor_scope(owner=owner, listing=listing, filters=filters)
     if cursor:
         value, last_id = cursor_position(cursor, scope)
         queryset = queryset.filter(

@@ -28,6 +28,8 @@ ErrorMap = dict[int, type[ErrorOut]]
 AUTH_ERRORS: ErrorMap = {401: ErrorOut, 422: ValidationErrorOut}  # a bearer token, its input
 READ_ERRORS: ErrorMap = {**AUTH_ERRORS, 429: ErrorOut}  # ... and a rate limit
 NOT_FOUND: ErrorMap = {404: ErrorOut}
+# A workspace route: its workspace unknown to the caller (404), the caller's role too low (403).
+WORKSPACE_ERRORS: ErrorMap = {403: ErrorOut, 404: ErrorOut}
 BODY_ERRORS: ErrorMap = {413: ErrorOut}  # a body over the limit, answered by the middleware
 TIKTOK_ERRORS: ErrorMap = {409: ErrorOut, 502: ErrorOut, 504: ErrorOut}
 # A call with an account's stored token: 500 when the token cannot be decrypted.
@@ -82,6 +84,17 @@ class JobNotFound(ApplicationError):
 
 class PostNotFound(ApplicationError):
     status, code, detail = 404, "POST_NOT_FOUND", "No such post."
+
+
+class WorkspaceNotFound(ApplicationError):
+    status, code, detail = 404, "WORKSPACE_NOT_FOUND", "No such workspace."
+
+
+class InsufficientRole(ApplicationError):
+    status, code = 403, "INSUFFICIENT_ROLE"
+
+    def __init__(self, needed: str) -> None:
+        super().__init__(f"Your role in this workspace may not do this; it needs {needed}.")
 
 
 class PostNotCancellable(ApplicationError):

@@ -1,4 +1,4 @@
-"""Background jobs a user started (sync-all) and their chunks."""
+"""Background jobs started in a workspace (sync-all) and their chunks."""
 
 from __future__ import annotations
 
@@ -27,8 +27,16 @@ MAX_JOB_ERRORS = 100
 
 class Job(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="jobs", db_index=False
+    )
+    # Who started it (None: the service itself).
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs", db_index=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="jobs",
+        db_index=False,
     )
     kind = models.CharField(max_length=16, choices=JobKind.choices, default=JobKind.SYNC_ALL)
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
@@ -48,15 +56,15 @@ class Job(models.Model):
     class Meta:
         ordering = ("-created_at", "-id")
         constraints = [
-            # One queued or running job per user and kind, even under concurrent POSTs.
+            # One queued or running job per workspace and kind, even under concurrent POSTs.
             models.UniqueConstraint(
-                fields=["user", "kind"],
+                fields=["workspace", "kind"],
                 condition=models.Q(status__in=ACTIVE_STATUSES),
-                name="jobs_one_active_per_user_kind",
+                name="jobs_one_active_per_ws_kind",
             ),
         ]
         indexes = [
-            models.Index(fields=["user", "-created_at", "-id"], name="jobs_user_created_id"),
+            models.Index(fields=["workspace", "-created_at", "-id"], name="jobs_ws_created_id"),
             models.Index(
                 fields=["heartbeat_at"],
                 condition=models.Q(status__in=ACTIVE_STATUSES),

@@ -18,7 +18,6 @@ from datetime import timedelta
 from functools import partial
 
 from celery import current_app
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -45,14 +44,19 @@ def _enqueue(task_name: str, *args: object, countdown: int | None = None) -> Non
     current_app.signature(task_name, args=args).apply_async(countdown=countdown)
 
 
-def job_sync_all_start(*, user: AbstractBaseUser) -> Job:
-    """The caller's queued or running sync-all job, or a new one handed to the workers."""
-    active = Job.objects.filter(user=user, kind=JobKind.SYNC_ALL, status__in=ACTIVE_STATUSES)
+def job_sync_all_start(*, workspace_id: uuid.UUID, user_id: object) -> Job:
+    """The workspace's queued or running sync-all job, or a new one (started by `user_id`)
+    handed to the workers."""
+    active = Job.objects.filter(
+        workspace_id=workspace_id, kind=JobKind.SYNC_ALL, status__in=ACTIVE_STATUSES
+    )
     if (job := active.first()) is not None:
         return job
     try:
         with transaction.atomic():
-            job = Job.objects.create(user=user, kind=JobKind.SYNC_ALL)
+            job = Job.objects.create(
+                workspace_id=workspace_id, user_id=user_id, kind=JobKind.SYNC_ALL
+            )
     except IntegrityError:  # a concurrent POST created it first
         return active.get()
     try:
@@ -78,7 +82,9 @@ def job_start_run(*, job_id: uuid.UUID) -> None:
         job = Job.objects.select_for_update().filter(pk=job_id, status=JobStatus.QUEUED).first()
         if job is None:
             return
-        live = TikTokAccount.objects.filter(user_id=job.user_id).order_by("created_at", "id")
+        live = TikTokAccount.objects.filter(workspace_id=job.workspace_id).order_by(
+            "created_at", "id"
+        )
         ids = [str(pk) for pk in live.values_list("id", flat=True)]
         now = timezone.now()
         job.status, job.started_at, job.heartbeat_at, job.total = (
@@ -129,7 +135,7 @@ def job_chunk_run(*, chunk_id: int, attempt: int) -> int | None:
     if chunk is None:  # done, held by a live worker, or its job is over
         return None
     accounts = list(
-        TikTokAccount.objects.filter(user_id=chunk.job.user_id, id__in=chunk.account_ids)
+        TikTokAccount.objects.filter(workspace_id=chunk.job.workspace_id, id__in=chunk.account_ids)
     )
     found = {str(account.id) for account in accounts}
     progress = ChunkProgress(

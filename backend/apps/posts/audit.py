@@ -21,7 +21,7 @@ def post_audit(
 ) -> None:
     audit_record(
         AuditEntry(
-            user_id=post.user_id,
+            workspace_id=post.workspace_id,
             action=action,
             resource_type="post",
             resource_id=post.id,

@@ -34,6 +34,10 @@ class PrivacyLevel(models.TextChoices):
 
 class Post(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="posts", db_index=False
+    )
+    # Who created it (its Idempotency-Key is theirs).
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="posts", db_index=False
     )
@@ -72,14 +76,16 @@ class Post(models.Model):
         ordering = ("-created_at", "-id")
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "idempotency_key"],
+                fields=["workspace", "user", "idempotency_key"],
                 condition=models.Q(idempotency_key__isnull=False),
-                name="post_unique_idempotency_key",
+                name="post_unique_ws_idempotency_key",
             ),
         ]
         indexes = [
-            models.Index(fields=["user", "-created_at", "-id"], name="post_user_created"),
-            models.Index(fields=["user", "status", "-created_at", "-id"], name="post_user_status"),
+            models.Index(fields=["workspace", "-created_at", "-id"], name="post_ws_created"),
+            models.Index(
+                fields=["workspace", "status", "-created_at", "-id"], name="post_ws_status"
+            ),
             models.Index(fields=["account", "-created_at", "-id"], name="post_account_created"),
             # The publisher's scans: due to send, due to poll.
             models.Index(fields=["status", "due_at"], name="post_status_due"),

@@ -9,7 +9,6 @@ import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -43,12 +42,14 @@ def _fingerprint(account: TikTokAccount, draft: PostDraft) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _replay(*, user: AbstractBaseUser, key: str, fingerprint: str) -> Post | None:
+def _replay(*, account: TikTokAccount, user_id: object, key: str, fingerprint: str) -> Post | None:
     """The post an earlier request with this key created, or None when the key is free.
 
     A key older than the 24 h window is released (set to NULL) so it may be used again.
     """
-    post = Post.objects.filter(user=user, idempotency_key=key).first()
+    post = Post.objects.filter(
+        workspace_id=account.workspace_id, user_id=user_id, idempotency_key=key
+    ).first()
     if post is None:
         return None
     if post.created_at < timezone.now() - IDEMPOTENCY_WINDOW:
@@ -61,20 +62,22 @@ def _replay(*, user: AbstractBaseUser, key: str, fingerprint: str) -> Post | Non
 
 def post_create(
     *,
-    user: AbstractBaseUser,
     account: TikTokAccount,
     draft: PostDraft,
     idempotency_key: str | None,
     meta: RequestMeta,
 ) -> tuple[Post, bool]:
     """Returns (post, created). A replay of an Idempotency-Key returns the first post and
-    calls TikTok no more; the (user, key) unique constraint settles concurrent replays."""
+    calls TikTok no more; the (workspace, user, key) unique constraint settles concurrent
+    replays. The post is created in the account's workspace, by `meta.user_id`."""
     fingerprint = _fingerprint(account, draft)
 
     def replay() -> Post | None:
         if not idempotency_key:
             return None
-        return _replay(user=user, key=idempotency_key, fingerprint=fingerprint)
+        return _replay(
+            account=account, user_id=meta.user_id, key=idempotency_key, fingerprint=fingerprint
+        )
 
     if earlier := replay():
         return earlier, False
@@ -91,7 +94,8 @@ def post_create(
         )
     now = timezone.now()
     post = Post(
-        user=user,
+        workspace_id=account.workspace_id,
+        user_id=meta.user_id,
         account=account,
         status=PostStatus.SCHEDULED,
         due_at=draft.scheduled_at or now,
@@ -117,11 +121,13 @@ def _iso(post: Post) -> str | None:
     return post.scheduled_at.isoformat() if post.scheduled_at else None
 
 
-def post_cancel(*, user: AbstractBaseUser, post_id: uuid.UUID, meta: RequestMeta) -> None:
+def post_cancel(*, workspace_id: uuid.UUID, post_id: uuid.UUID, meta: RequestMeta) -> None:
     """Deletes a scheduled post. The row lock (PostgreSQL) or the write lock IMMEDIATE takes
     (SQLite) orders it against the publisher's claim: exactly one of the two wins."""
     with transaction.atomic():
-        post = Post.objects.select_for_update().filter(pk=post_id, user=user).first()
+        post = (
+            Post.objects.select_for_update().filter(pk=post_id, workspace_id=workspace_id).first()
+        )
         if post is None:
             raise PostNotFound
         if post.status != PostStatus.SCHEDULED:

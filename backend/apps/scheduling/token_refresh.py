@@ -74,7 +74,7 @@ def accounts_refresh_ahead(
         audit_record(
             *(
                 AuditEntry(
-                    user_id=r.account.user_id,
+                    workspace_id=r.account.workspace_id,
                     action=AuditAction.TOKEN_REFRESH,
                     resource_id=r.account.id,
                     meta=SYSTEM,

@@ -48,7 +48,7 @@ class TikTokAccountAdmin(ViewOnlyAdmin):
 
     list_display = (
         "username",
-        "owner",
+        "workspace",
         "display_name",
         "status",
         "follower_count",
@@ -59,12 +59,12 @@ class TikTokAccountAdmin(ViewOnlyAdmin):
         "is_deleted",
     )
     list_display_links = ("username",)
-    list_select_related = ("user",)
+    list_select_related = ("workspace",)
     list_filter = ("status", "is_deleted", "is_verified")
-    search_fields = ("username", "display_name", "open_id", "user__username", "user__email")
-    search_help_text = "Username, display name, open_id, or the owner's username or email."
+    search_fields = ("username", "display_name", "open_id", "workspace__name")
+    search_help_text = "Username, display name, open_id, or the workspace's name."
     fieldsets = (
-        (None, {"fields": ("id", "user", "status", "audit_entries", "videos")}),
+        (None, {"fields": ("id", "workspace", "status", "audit_entries", "videos")}),
         (
             "TikTok profile",
             {
@@ -117,7 +117,7 @@ class TikTokAccountAdmin(ViewOnlyAdmin):
         """Every row, soft-deleted included (ops restore those), without the token columns."""
         return (
             TikTokAccount.all_objects.defer(*HIDDEN_FIELDS)
-            .select_related("user")
+            .select_related("workspace")
             .annotate(followers_7d=followers_change(days=CHANGE_DAYS, now=timezone.now()))
         )
 
@@ -136,10 +136,6 @@ class TikTokAccountAdmin(ViewOnlyAdmin):
 
     def has_restore_permission(self, request: HttpRequest) -> bool:
         return self._may_operate(request)
-
-    @admin.display(description="owner", ordering="user__username")
-    def owner(self, account: TikTokAccount) -> str:
-        return account.user.get_username()
 
     @admin.display(description=f"followers, {CHANGE_DAYS} days", ordering="followers_7d")
     def followers_change(self, account: TikTokAccount) -> str:
@@ -165,20 +161,20 @@ class TikTokAccountAdmin(ViewOnlyAdmin):
 
     @admin.action(description="Sync selected accounts", permissions=["sync"])
     def sync_selected(self, request: HttpRequest, queryset: QuerySet[TikTokAccount]) -> None:
-        """One batch sync per owner: the service syncs (and audits) only its caller's accounts."""
-        ids_by_owner: dict[Any, list[uuid.UUID]] = defaultdict(list)
-        owners: dict[Any, Any] = {}
+        """One batch sync per workspace: the service syncs (and audits) one workspace's accounts."""
+        ids_by_workspace: dict[Any, list[uuid.UUID]] = defaultdict(list)
         skipped = 0
-        for account in queryset.select_related("user").only("id", "is_deleted", "user"):
+        for account in queryset.only("id", "is_deleted", "workspace_id"):
             if account.is_deleted:
                 skipped += 1
                 continue
-            owners[account.user_id] = account.user
-            ids_by_owner[account.user_id].append(account.id)
+            ids_by_workspace[account.workspace_id].append(account.id)
         meta = RequestMeta.from_request(request)
         succeeded = failed = 0
-        for owner_id, ids in ids_by_owner.items():
-            done, failures = account_batch_sync(user=owners[owner_id], account_ids=ids, meta=meta)
+        for workspace_id, ids in ids_by_workspace.items():
+            done, failures = account_batch_sync(
+                workspace_id=workspace_id, account_ids=ids, meta=meta
+            )
             succeeded, failed = succeeded + len(done), failed + len(failures)
         level = messages.WARNING if failed or skipped else messages.SUCCESS
         self.message_user(

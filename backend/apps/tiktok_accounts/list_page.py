@@ -10,10 +10,10 @@ applies (`get_db_prep_value`, the backend's and the field's converters): the row
 
 - The live-rows rule is LiveAccountManager's, written out: `NOT is_deleted`.
 - The total rides in the same statement as a scalar subquery (one round trip). Unfiltered, it
-  is the user's LiveAccountCount (kept by triggers: one row read instead of a COUNT over
+  is the workspace's LiveAccountCount (kept by triggers: one row read instead of a COUNT over
   10,000); filtered by status or search, a COUNT(*) of the matching live rows.
 - The keyset position is a row comparison, `(created_at, id) < (%s, %s)`: an index condition
-  on the `(user, -created_at, -id)` partial index however deep the page.
+  on the `(workspace, -created_at, -id)` partial index however deep the page.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 
 from apps.core.cursor import Page, cursor_after, cursor_position, cursor_scope
 from apps.tiktok_accounts.models import AccountStatus, LiveAccountCount, TikTokAccount
+from apps.workspaces.access import WorkspaceAccess
 
 # Everything a list item shows, in AccountOut's order; the encrypted tokens are never loaded.
 LIST_FIELDS = (
@@ -50,8 +50,8 @@ LIST_FIELDS = (
 class _Sql:
     """The statements' fragments for one database backend (quoting and operators differ)."""
 
-    live: str  # FROM the table WHERE the user's live rows
-    live_count: str  # the user's count of live rows, kept by triggers (LiveAccountCount)
+    live: str  # FROM the table WHERE the workspace's live rows
+    live_count: str  # the workspace's count of live rows, kept by triggers (LiveAccountCount)
     status: str
     search: str
     keyset: str
@@ -67,11 +67,13 @@ def _sql(vendor: str) -> _Sql:
     counts = LiveAccountCount._meta
     count_col = {field.name: quote(field.column) for field in counts.concrete_fields}
     return _Sql(
-        live=f"FROM {quote(meta.db_table)} WHERE {col['user']} = %s AND NOT {col['is_deleted']}",
+        live=(
+            f"FROM {quote(meta.db_table)} WHERE {col['workspace']} = %s AND NOT {col['is_deleted']}"
+        ),
         # Quoted names from the model's metadata; every value is a parameter.
         live_count=(
             f"SELECT COALESCE(MAX({count_col['live']}), 0) "  # noqa: S608
-            f"FROM {quote(counts.db_table)} WHERE {count_col['user']} = %s"
+            f"FROM {quote(counts.db_table)} WHERE {count_col['workspace']} = %s"
         ),
         status=f" AND {col['status']} = %s",
         search=f" AND {col['search_text']} {connection.operators['contains']}",
@@ -144,7 +146,7 @@ def _items(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
 
 def account_list_page(
     *,
-    user: AbstractBaseUser,
+    access: WorkspaceAccess,
     limit: int,
     cursor: str | None = None,
     search: str | None = None,
@@ -156,7 +158,8 @@ def account_list_page(
     database runs it once, before the page). An empty page carries no row to hold the total,
     so then the total is read alone: a second statement."""
     sql = _sql(connection.vendor)
-    where, params = sql.live, [user.pk]
+    workspace_id = _prep("workspace", access.id)
+    where, params = sql.live, [workspace_id]
     if status:
         where += sql.status
         params.append(str(status))
@@ -166,10 +169,10 @@ def account_list_page(
         params.append(f"%{connection.ops.prep_for_like_query(search.casefold())}%")
     if status or search:
         count, count_params = f"SELECT COUNT(*) {where}", list(params)
-    else:  # the list's default view: the kept count, not a scan of the user's rows
-        count, count_params = sql.live_count, [user.pk]
+    else:  # the list's default view: the kept count, not a scan of the workspace's rows
+        count, count_params = sql.live_count, [workspace_id]
     scope = cursor_scope(
-        user_id=user.pk,
+        owner=access.owner,
         listing="accounts",
         filters={"search": search or "", "status": status or ""},
     )

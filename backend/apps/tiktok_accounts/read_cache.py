@@ -1,7 +1,7 @@
-"""The version of each user's cached account reads, replaced at every write (domain side).
+"""The version of each workspace's cached account reads, replaced at every write (domain side).
 
 The HTTP side, `cached_read` in api.caching, serves an answer only while the version it was
-stored with is still the user's version (the contract's "Caching of reads"). Here:
+stored with is still the workspace's version (the contract's "Caching of reads"). Here:
 - `account_reads_invalidate` replaces the version when the writing transaction commits. No
   write path calls it: TikTokAccount's managers and signals do, for every ORM write of an
   account row, however written (models.stale_reads), so a new write path cannot forget it.
@@ -19,19 +19,19 @@ from apps.core.shared_cache import Entry, cache_store_on_commit
 VERSION_TIMEOUT_SECONDS = 7 * 24 * 3600
 
 
-def reads_version_key(user_id: object) -> str:
-    return f"reads-version:{user_id}"
+def reads_version_key(workspace_id: object) -> str:
+    return f"reads-version:{workspace_id}"
 
 
 def reads_version_new() -> str:
     return secrets.token_hex(8)
 
 
-def account_reads_invalidate(*, user_ids: Iterable[object]) -> None:
-    """Makes every cached read of these users' accounts stale when the current write commits.
+def account_reads_invalidate(*, workspace_ids: Iterable[object]) -> None:
+    """Makes every cached read of these workspaces' accounts stale when the current write commits.
     Called by TikTokAccount's own writes only (models.stale_reads), never by a service."""
     entries = [
-        Entry(reads_version_key(user_id), reads_version_new(), VERSION_TIMEOUT_SECONDS)
-        for user_id in user_ids
+        Entry(reads_version_key(workspace_id), reads_version_new(), VERSION_TIMEOUT_SECONDS)
+        for workspace_id in workspace_ids
     ]
     cache_store_on_commit(*entries, lost="cached reads not invalidated")

@@ -37,7 +37,7 @@ class AuthorizationRemovedContent(BaseModel):
 
 
 def authorization_removed(envelope: WebhookEnvelope) -> WebhookStatus:
-    """Every live account of that TikTok user, of every user, becomes `revoked`, unless it was
+    """Every live account of that TikTok user, in every workspace, becomes `revoked`, unless it was
     connected again after the event (TikTok retries for 72 hours: events arrive late)."""
     reason = content_parse(envelope, AuthorizationRemovedContent).reason
     happened_at = datetime.fromtimestamp(envelope.create_time, UTC)
@@ -46,7 +46,7 @@ def authorization_removed(envelope: WebhookEnvelope) -> WebhookStatus:
     rows = list(
         TikTokAccount.objects.select_for_update()
         .filter(open_id=envelope.user_openid, connected_at__lt=happened_at + timedelta(seconds=1))
-        .values_list("id", "user_id", "status")
+        .values_list("id", "workspace_id", "status")
     )
     if not rows:
         return WebhookStatus.IGNORED
@@ -60,7 +60,7 @@ def authorization_removed(envelope: WebhookEnvelope) -> WebhookStatus:
     audit_record(
         *(
             AuditEntry(
-                user_id=user_id,
+                workspace_id=workspace_id,
                 action=AuditAction.AUTHORIZATION_REMOVED,
                 resource_id=pk,
                 meta=SYSTEM,
@@ -72,7 +72,7 @@ def authorization_removed(envelope: WebhookEnvelope) -> WebhookStatus:
                     "event_time": happened_at.isoformat(),
                 },
             )
-            for pk, user_id, status in rows
+            for pk, workspace_id, status in rows
         )
     )
     return WebhookStatus.PROCESSED

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
-
 from apps.core.cursor import Page, keyset_page
 from apps.tiktok_accounts.models import TikTokAccount
 from apps.videos.models import SORTS, TikTokVideo
@@ -11,19 +9,20 @@ from apps.videos.models import SORTS, TikTokVideo
 
 def video_list_page(
     *,
-    user: AbstractBaseUser,
+    owner: str,
     account: TikTokAccount,
     limit: int,
     cursor: str | None = None,
     sort: str = "-create_time",
 ) -> Page[TikTokVideo]:
-    """Two queries whatever the limit: the count and one index range scan for the page."""
+    """Two queries whatever the limit: the count and one index range scan for the page.
+    `owner`: what the cursor is bound to (WorkspaceAccess.owner)."""
     queryset = TikTokVideo.objects.filter(account=account)
     page = keyset_page(
         queryset,
         limit=limit,
         cursor=cursor,
-        user_id=user.pk,
+        owner=owner,
         listing=f"videos:{account.pk}",
         filters={"sort": sort},
         key=SORTS[sort],

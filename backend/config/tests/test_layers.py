@@ -39,6 +39,7 @@ LAYERS = (
     Layer(("apps.core",)),
     Layer(("integrations.tiktok",)),
     Layer(("apps.audit", "apps.users")),
+    Layer(("apps.workspaces",)),
     Layer(("apps.history", "apps.webhooks")),
     Layer(("apps.tiktok_accounts",)),
     Layer(("apps.videos", "apps.posts")),

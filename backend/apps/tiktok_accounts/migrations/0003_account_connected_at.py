@@ -11,9 +11,7 @@ def connected_at_from_audit(apps, schema_editor):
     account_model = apps.get_model("tiktok_accounts", "TikTokAccount")
     audit_model = apps.get_model("audit", "AuditLog")
     latest = (
-        audit_model.objects.filter(
-            resource_id=OuterRef("pk"), action__in=["connect", "reconnect"]
-        )
+        audit_model.objects.filter(resource_id=OuterRef("pk"), action__in=["connect", "reconnect"])
         .order_by("-created_at")
         .values("created_at")[:1]
     )
@@ -21,20 +19,24 @@ def connected_at_from_audit(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tiktok_accounts', '0002_account_list_indexes'),
-        ('audit', '0001_audit_log'),
+        ("tiktok_accounts", "0002_account_list_indexes"),
+        ("audit", "0001_audit_log"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='tiktokaccount',
-            options={'base_manager_name': 'all_objects', 'ordering': ('-created_at', '-id'), 'verbose_name': 'TikTok account', 'verbose_name_plural': 'TikTok accounts'},
+            name="tiktokaccount",
+            options={
+                "base_manager_name": "all_objects",
+                "ordering": ("-created_at", "-id"),
+                "verbose_name": "TikTok account",
+                "verbose_name_plural": "TikTok accounts",
+            },
         ),
         migrations.AddField(
-            model_name='tiktokaccount',
-            name='connected_at',
+            model_name="tiktokaccount",
+            name="connected_at",
             field=models.DateTimeField(default=django.utils.timezone.now),
         ),
         migrations.RunPython(connected_at_from_audit, migrations.RunPython.noop),

@@ -5,15 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tiktok_accounts', '0003_account_connected_at'),
+        ("tiktok_accounts", "0003_account_connected_at"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='tiktokaccount',
-            index=models.Index(condition=models.Q(('is_deleted', False)), fields=['user'], name='tta_live_user_count'),
+            model_name="tiktokaccount",
+            index=models.Index(
+                condition=models.Q(("is_deleted", False)),
+                fields=["user"],
+                name="tta_live_user_count",
+            ),
         ),
     ]

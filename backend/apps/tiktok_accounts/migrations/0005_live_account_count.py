@@ -114,21 +114,29 @@ def drop_triggers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-        ('tiktok_accounts', '0004_live_user_count_index'),
+        ("tiktok_accounts", "0004_live_user_count_index"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LiveAccountCount',
+            name="LiveAccountCount",
             fields=[
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to=settings.AUTH_USER_MODEL)),
-                ('live', models.IntegerField()),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                ("live", models.IntegerField()),
             ],
             options={
-                'verbose_name': 'live account count',
+                "verbose_name": "live account count",
             },
         ),
         migrations.RunPython(create_triggers, drop_triggers),

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tiktok_accounts', '0005_live_account_count'),
+        ("tiktok_accounts", "0005_live_account_count"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='tiktokaccount',
-            name='sync_lease_until',
+            model_name="tiktokaccount",
+            name="sync_lease_until",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

@@ -1,4 +1,4 @@
-"""A TikTok account a user has connected: its profile, statistics and OAuth grant."""
+"""A TikTok account connected in a workspace: its profile, statistics and OAuth grant."""
 
 from __future__ import annotations
 
@@ -62,9 +62,9 @@ def search_key(username: str, display_name: str) -> str:
 
 class TikTokAccount(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    # No index of its own: both composite indexes below start with `user`.
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
+    # No index of its own: the composite indexes below start with `workspace`.
+    workspace = models.ForeignKey(
+        "workspaces.Workspace",
         on_delete=models.CASCADE,
         related_name="tiktok_accounts",
         db_index=False,
@@ -121,25 +121,27 @@ class TikTokAccount(models.Model):
         ordering = ("-created_at", "-id")
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "open_id"],
+                fields=["workspace", "open_id"],
                 condition=models.Q(is_deleted=False),
-                name="tta_unique_live_open_id_per_user",
+                name="tta_unique_live_open_id_per_ws",
             ),
         ]
         indexes = [
-            # From the review: "this user's accounts in a status, newest first".
-            models.Index(fields=["user", "status", "-created_at"], name="tta_user_status_created"),
+            # From the review: "this workspace's accounts in a status, newest first".
+            models.Index(
+                fields=["workspace", "status", "-created_at"], name="tta_ws_status_created"
+            ),
             # The list's keyset order over live rows.
             models.Index(
-                fields=["user", "-created_at", "-id"],
+                fields=["workspace", "-created_at", "-id"],
                 condition=models.Q(is_deleted=False),
-                name="tta_live_user_created_id",
+                name="tta_live_ws_created_id",
             ),
-            # A COUNT of a user's live rows (the list's `total` under a filter; unfiltered it is
-            # LiveAccountCount) from an index a seventh the size of the one above: 1.2 -> 0.9 ms
-            # for 10,000 rows.
+            # A COUNT of a workspace's live rows (the list's `total` under a filter; unfiltered
+            # it is LiveAccountCount) from an index a seventh the size of the one above:
+            # 1.2 -> 0.9 ms for 10,000 rows.
             models.Index(
-                fields=["user"], condition=models.Q(is_deleted=False), name="tta_live_user_count"
+                fields=["workspace"], condition=models.Q(is_deleted=False), name="tta_live_ws_count"
             ),
         ]
 

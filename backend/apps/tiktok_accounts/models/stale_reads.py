@@ -1,23 +1,24 @@
-"""Every write of a TikTokAccount row makes its owner's cached reads stale when it commits.
+"""Every write of a TikTokAccount row makes its workspace's cached reads stale when it commits.
 
 The cached list pages and summary (read_cache) show account rows. Left to each write path,
 the invalidation was forgotten (issue 17: a content route marked an account `token_expired`
 and the list kept showing it `active`), so the model does it, for every way the ORM writes:
 - `save()` and `create()` (connect, delete, restore, the admin), instance, queryset and
   cascade deletes: post_save and post_delete, which Django sends per row, from a cascade too
-  (an overridden `save`/`delete` misses the cascade of a deleted user). Connected in
+  (an overridden `save`/`delete` misses the cascade of a deleted workspace). Connected in
   TikTokAccountsConfig.ready.
 - `QuerySet.update()`, `bulk_update()`, `bulk_create()` send no signal: AccountQuerySet, the
-  queryset of both managers (so of `user.tiktok_accounts` too), overrides them.
+  queryset of both managers (so of `workspace.tiktok_accounts` too), overrides them.
 
 Cost: the `bulk_*` writes know their rows' owners. `update()` learns them with one SELECT of
-the distinct owners, then updates only those owners' rows (`AND user_id IN (...)`), so no row
+the distinct owners (workspaces), then updates only those owners' rows
+(`AND workspace_id IN (...)`), so no row
 changes unless its owner is invalidated, even if a concurrent write makes another row match
 in between; nothing matched, no UPDATE is sent. A write of token fields only (the refresh
 lease, a refresh, the key rotation: the frequent writes) changes no read and skips all this.
 Each write statement stores one new reads version per owner at commit (nothing on rollback),
 all in one Redis round trip; the read path is untouched (still one round trip). Deduplicating
-across the statements of a transaction would save nothing today (every path writes a user's
+across the statements of a transaction would save nothing today (every path writes a workspace's
 accounts once per transaction; only a delete of many rows, signalled per row, repeats) and
 would need Django's private on-commit list, whose callbacks captureOnCommitCallbacks only
 partly runs.
@@ -54,16 +55,15 @@ UNREAD_FIELDS = frozenset(
     }
 )
 # Whose cached reads an account shows in (see reads_owners).
-READS_OWNER = "user_id"
+READS_OWNER = "workspace_id"
 
 # Set while bulk_update runs its UPDATEs: it knows its owners, so update() need not look.
 _owners_known: ContextVar[bool] = ContextVar("stale_reads_owners_known", default=False)
 
 
 def reads_owners(accounts: Iterable[TikTokAccount]) -> set[Any]:
-    """Whose cached reads show these accounts: their users'. The one place that decides it;
-    reads keyed by workspace change this, READS_OWNER and read_cache's keys, nothing else.
-    A queryset costs one SELECT."""
+    """Whose cached reads show these accounts: their workspaces'. The one place that decides
+    it (with READS_OWNER and read_cache's keys). A queryset costs one SELECT."""
     if isinstance(accounts, models.QuerySet):
         owners = accounts.order_by().values_list(READS_OWNER, flat=True).distinct()
         return set(owners)
@@ -87,7 +87,7 @@ class AccountQuerySet(models.QuerySet["TikTokAccount"]):
         owned = self.filter(**{f"{READS_OWNER}__in": owners})
         rows = super(AccountQuerySet, owned).update(**kwargs)
         if rows:
-            account_reads_invalidate(user_ids=owners)
+            account_reads_invalidate(workspace_ids=owners)
         return rows
 
     def bulk_update(
@@ -100,12 +100,12 @@ class AccountQuerySet(models.QuerySet["TikTokAccount"]):
         finally:
             _owners_known.reset(known)
         if rows and _shown(fields):
-            account_reads_invalidate(user_ids=reads_owners(objs))
+            account_reads_invalidate(workspace_ids=reads_owners(objs))
         return rows
 
     def bulk_create(self, objs: Iterable[TikTokAccount], *args: Any, **kwargs: Any) -> Any:
         created = super().bulk_create(objs, *args, **kwargs)
-        account_reads_invalidate(user_ids=reads_owners(created))
+        account_reads_invalidate(workspace_ids=reads_owners(created))
         return created
 
 
@@ -117,4 +117,4 @@ def account_row_written(
 ) -> None:
     """post_save / post_delete receiver of TikTokAccount (a delete has no update_fields)."""
     if update_fields is None or _shown(update_fields):
-        account_reads_invalidate(user_ids=reads_owners([instance]))
+        account_reads_invalidate(workspace_ids=reads_owners([instance]))

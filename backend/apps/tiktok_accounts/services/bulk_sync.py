@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -124,9 +123,6 @@ def accounts_fetch(
 
 
 def sync_batch_store(batch: SyncBatch, *, extra: dict[str, Any]) -> None:
-    """The database half: each user's outcomes in one UPDATE and one audit INSERT."""
-    by_user: dict[int, list[SyncOutcome]] = defaultdict(list)
-    for outcome in batch.stored:
-        by_user[outcome.account.user_id].append(outcome)
-    for user_id, outcomes in by_user.items():
-        outcomes_store(user_id=user_id, outcomes=outcomes, meta=SYSTEM, batch=False, extra=extra)
+    """The database half: every outcome in one UPDATE and one audit INSERT."""
+    if batch.stored:
+        outcomes_store(outcomes=batch.stored, meta=SYSTEM, batch=False, extra=extra)

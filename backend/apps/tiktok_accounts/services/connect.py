@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+import uuid
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -26,22 +26,23 @@ from integrations.tiktok.errors import AuthorizationCodeInvalidError, TikTokErro
 OAUTH_STATE_TTL_SECONDS = 600
 
 
-def _state_key(user_id: object, state: str) -> str:
+def _state_key(user_id: object, workspace_id: uuid.UUID, state: str) -> str:
     # Hashed: the client's state may be any 256 characters, more than (or other than) what a
     # cache key may hold (Django warns past 250 characters or on spaces and control characters).
-    return f"oauth-state:{user_id}:{hashlib.sha256(state.encode()).hexdigest()}"
+    return f"oauth-state:{user_id}:{workspace_id}:{hashlib.sha256(state.encode()).hexdigest()}"
 
 
-def account_connect_start(*, user: AbstractBaseUser) -> tuple[str, str]:
-    """Returns (authorize_url, state); the state lives in the shared cache, bound to `user`."""
+def account_connect_start(*, user_id: object, workspace_id: uuid.UUID) -> tuple[str, str]:
+    """Returns (authorize_url, state); the state lives in the shared cache, bound to the user
+    and the workspace (a complete by anyone else, or into another workspace, is refused)."""
     state = secrets.token_urlsafe(32)
     expires = time.time() + OAUTH_STATE_TTL_SECONDS
-    cache.set(_state_key(user.pk, state), expires, timeout=OAUTH_STATE_TTL_SECONDS)
+    cache.set(_state_key(user_id, workspace_id, state), expires, timeout=OAUTH_STATE_TTL_SECONDS)
     return client.build_authorize_url(state=state), state
 
 
-def _state_consume(*, user: AbstractBaseUser, state: str) -> None:
-    key = _state_key(user.pk, state)
+def _state_consume(*, user_id: object, workspace_id: uuid.UUID, state: str) -> None:
+    key = _state_key(user_id, workspace_id, state)
     expires = cache.get(key)
     # delete() is atomic: of two concurrent completes with one state, only one sees True.
     if expires is None or not cache.delete(key) or expires < time.time():
@@ -49,10 +50,11 @@ def _state_consume(*, user: AbstractBaseUser, state: str) -> None:
 
 
 def account_connect_complete(
-    *, user: AbstractBaseUser, code: str, state: str, meta: RequestMeta
+    *, workspace_id: uuid.UUID, code: str, state: str, meta: RequestMeta
 ) -> tuple[TikTokAccount, bool]:
-    """Returns (account, created). A reconnect of the same TikTok user updates its row."""
-    _state_consume(user=user, state=state)
+    """Returns (account, created). A reconnect of the same TikTok user in the same workspace
+    updates its row. `meta.user_id` is the caller the state was issued to."""
+    _state_consume(user_id=meta.user_id, workspace_id=workspace_id, state=state)
     try:
         grant = client.exchange_code(code=code)
     except AuthorizationCodeInvalidError:
@@ -69,25 +71,29 @@ def account_connect_complete(
         revoke_quietly(grant.access_token, context="profile fetch failed at connect")
         raise tiktok_error_to_api(exc) from exc
     try:
-        return _connection_store(user=user, grant=grant, profile=profile, meta=meta)
+        return _connection_store(workspace_id, grant=grant, profile=profile, meta=meta)
     except IntegrityError:
         # A concurrent complete for the same TikTok user inserted first: update that row.
-        return _connection_store(user=user, grant=grant, profile=profile, meta=meta)
+        return _connection_store(workspace_id, grant=grant, profile=profile, meta=meta)
 
 
 @transaction.atomic
 def _connection_store(
-    *, user: AbstractBaseUser, grant: client.TokenGrant, profile: client.UserInfo, meta: RequestMeta
+    workspace_id: uuid.UUID,
+    *,
+    grant: client.TokenGrant,
+    profile: client.UserInfo,
+    meta: RequestMeta,
 ) -> tuple[TikTokAccount, bool]:
     account = (
         TikTokAccount.all_objects.select_for_update()
-        .filter(user=user, open_id=grant.open_id)
+        .filter(workspace_id=workspace_id, open_id=grant.open_id)
         .order_by("is_deleted", "-created_at")
         .first()
     )
     created = account is None
     if account is None:
-        account = TikTokAccount(user=user, open_id=grant.open_id)
+        account = TikTokAccount(workspace_id=workspace_id, open_id=grant.open_id)
     account.set_tokens(
         access_token=grant.access_token,
         refresh_token=grant.refresh_token,

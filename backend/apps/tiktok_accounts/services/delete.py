@@ -35,7 +35,9 @@ def account_restore(*, account: TikTokAccount, meta: RequestMeta, actor: str) ->
     """Undoes a soft delete (ops staff, from the admin). False when a live twin exists."""
     if not account.is_deleted:
         return False
-    if TikTokAccount.objects.filter(user_id=account.user_id, open_id=account.open_id).exists():
+    if TikTokAccount.objects.filter(
+        workspace_id=account.workspace_id, open_id=account.open_id
+    ).exists():
         return False
     account.is_deleted, account.deleted_at = False, None
     try:

@@ -23,7 +23,7 @@ def account_store(
     account.save(update_fields=fields)
     audit_record(
         AuditEntry(
-            user_id=account.user_id,
+            workspace_id=account.workspace_id,
             action=action,
             resource_id=account.id,
             meta=meta,

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
@@ -104,7 +103,6 @@ def _unless_revoked(revoked: Any, otherwise: Any) -> Case:
 
 def outcomes_store(
     *,
-    user_id: int,
     outcomes: Iterable[SyncOutcome],
     meta: RequestMeta,
     batch: bool,
@@ -143,7 +141,7 @@ def outcomes_store(
         accounts.append(account)
         entries.append(
             AuditEntry(
-                user_id=user_id,
+                workspace_id=account.workspace_id,
                 action=AuditAction.SYNC,
                 resource_id=account.id,
                 meta=meta,
@@ -163,7 +161,7 @@ def outcomes_store(
 def account_sync(*, account: TikTokAccount, meta: RequestMeta) -> TikTokAccount:
     """Fetches the profile from TikTok and stores it; raises the contract's error on failure."""
     outcome = profile_fetch(account)
-    outcomes_store(user_id=account.user_id, outcomes=[outcome], meta=meta, batch=False)
+    outcomes_store(outcomes=[outcome], meta=meta, batch=False)
     if outcome.error is not None:
         raise outcome.error
     return account
@@ -177,11 +175,12 @@ class BatchFailure:
 
 
 def account_batch_sync(
-    *, user: AbstractBaseUser, account_ids: list[uuid.UUID], meta: RequestMeta
+    *, workspace_id: uuid.UUID, account_ids: list[uuid.UUID], meta: RequestMeta
 ) -> tuple[list[TikTokAccount], list[BatchFailure]]:
-    """Syncs the caller's accounts in parallel within BATCH_SYNC_TIMEOUT_SECONDS."""
+    """Syncs the workspace's accounts in parallel within BATCH_SYNC_TIMEOUT_SECONDS."""
     ids = list(dict.fromkeys(account_ids))
-    accounts = {a.id: a for a in TikTokAccount.objects.filter(user=user, id__in=ids)}
+    live = TikTokAccount.objects.filter(workspace_id=workspace_id, id__in=ids)
+    accounts = {a.id: a for a in live}
     outcomes: dict[uuid.UUID, SyncOutcome] = {}
     if accounts:
         workers = min(settings.BATCH_SYNC_MAX_WORKERS, len(accounts))
@@ -194,7 +193,7 @@ def account_batch_sync(
         for future, account in futures.items():
             late = SyncOutcome(account=account, error=TikTokTimeout())
             outcomes[account.id] = future.result() if future in done else late
-        outcomes_store(user_id=user.pk, outcomes=outcomes.values(), meta=meta, batch=True)
+        outcomes_store(outcomes=outcomes.values(), meta=meta, batch=True)
     succeeded, failed = [], []
     for account_id in ids:
         outcome = outcomes.get(account_id)

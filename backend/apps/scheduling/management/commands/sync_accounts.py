@@ -22,7 +22,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         which = parser.add_mutually_exclusive_group(required=True)
-        which.add_argument("--user", help="every live account of this username")
+        which.add_argument("--user", help="every live account in the workspaces of this username"
         which.add_argument(
             "--stale", action="store_true", help="live active accounts not synced recently"
         )
@@ -40,7 +40,7 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=options["user"]).first()
             if user is None:
                 raise CommandError(f"No user named {options['user']!r}.")
-            accounts = accounts.filter(user=user)
+            accounts = accounts.filter(workspace__memberships__user=user)
         ids = [str(pk) for pk in accounts.order_by("created_at", "id").values_list("id", flat=True)]
         succeeded = failed = 0
         with tqdm(total=len(ids), unit="account", disable=None) as progress:

@@ -13,6 +13,7 @@ from apps.audit.services import RequestMeta
 from apps.core.errors import ApplicationError
 from apps.tiktok_accounts import services
 from apps.tiktok_accounts.models import TikTokAccount
+from apps.workspaces.personal import personal_workspace_id
 
 
 class Command(BaseCommand):
@@ -28,14 +29,21 @@ class Command(BaseCommand):
         owner = get_user_model().objects.filter(username=user).first()
         if owner is None:
             raise CommandError(f"No user named {user!r}; `make run` creates `demo`.")
-        connected = set(TikTokAccount.objects.filter(user=owner).values_list("open_id", flat=True))
+        workspace_id = personal_workspace_id(owner.pk)
+        live = TikTokAccount.objects.filter(workspace_id=workspace_id)
+        connected = set(live.values_list("open_id", flat=True))
         chosen = [oid for oid in self._fake_stats()["open_ids"] if oid not in connected][:count]
         for open_id in chosen:
-            authorize_url, state = services.account_connect_start(user=owner)
+            authorize_url, state = services.account_connect_start(
+                user_id=owner.pk, workspace_id=workspace_id
+            )
             code = self._approve(authorize_url, open_id)
             try:
                 account, _ = services.account_connect_complete(
-                    user=owner, code=code, state=state, meta=RequestMeta(user_agent="seed_demo")
+                    workspace_id=workspace_id,
+                    code=code,
+                    state=state,
+                    meta=RequestMeta(user_agent="seed_demo", user_id=owner.pk),
                 )
             except ApplicationError as exc:
                 raise CommandError(

@@ -1,0 +1,124 @@
+"""Which workspace a request acts in, and whether the caller's role may do what it asks.
+
+Every route under /api/accounts, /api/posts, /api/jobs and /api/audit-logs is declared on a
+`WorkspaceRouter`: its auth (api.auth.security.WorkspaceJWTAuth) resolves the workspace named
+by `X-Workspace-Id`, or the caller's personal one, and the caller's role there
+(request.workspace), and each route says the least role it needs with `@requires(...)`. A
+route without that rule cannot be declared: `WorkspaceRouter` refuses it at import, so no new
+route can forget it (config/tests/test_role_matrix.py walks them all).
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.http import HttpRequest
+from ninja import Router
+
+from api.auth.security import JWTAuth
+from api.round_trip import user_round_trip
+from apps.core.errors import (
+    WORKSPACE_ERRORS,
+    InsufficientRole,
+    InvalidInput,
+    WorkspaceNotFound,
+)
+from apps.core.user_cache import user_from_cached
+from apps.workspaces.access import WorkspaceAccess, member_cache_key, member_role
+from apps.workspaces.models import Role
+from apps.workspaces.personal import personal_workspace_id
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+WORKSPACE_HEADER = "X-Workspace-Id"
+ROLE_ATTRIBUTE = "workspace_role"
+_REQUESTED = "requested_workspace_id"
+
+HEADER_PARAMETER = {
+    "in": "header",
+    "name": WORKSPACE_HEADER,
+    "required": False,
+    "description": "The workspace to act in (a UUID); your personal workspace when absent.",
+    "schema": {"type": "string", "format": "uuid"},
+}
+
+
+def requested_workspace_id(request: HttpRequest, user_id: object) -> uuid.UUID | None:
+    """The workspace the request names (or the caller's personal one); None if malformed."""
+    if hasattr(request, _REQUESTED):
+        return getattr(request, _REQUESTED)
+    raw = request.headers.get(WORKSPACE_HEADER)
+    try:
+        found = personal_workspace_id(user_id) if raw is None else uuid.UUID(raw.strip())
+    except ValueError:
+        found = None
+    setattr(request, _REQUESTED, found)
+    return found
+
+
+def requires(role: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """The least role a workspace route needs: 403 INSUFFICIENT_ROLE (naming it) below."""
+
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(view)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            request = args[0]
+            if not request.workspace.role.at_least(role):  # type: ignore[attr-defined]
+                raise InsufficientRole(role.value)
+            return view(*args, **kwargs)
+
+        setattr(wrapper, ROLE_ATTRIBUTE, role)
+        return wrapper
+
+    return decorator
+
+
+class WorkspaceJWTAuth(JWTAuth):
+    """The JWT's user and their role in the requested workspace, in the same round trip."""
+
+    def caller(self, request: HttpRequest, user_id: object) -> AbstractBaseUser | None:
+        workspace_id = requested_workspace_id(request, user_id)
+        keys = [] if workspace_id is None else [member_cache_key(workspace_id, user_id)]
+        cached, member = user_round_trip(request, user_id, keys)
+        user = user_from_cached(user_id, cached)
+        if user is None:
+            return None
+        if workspace_id is None:
+            raise InvalidInput(
+                [
+                    {
+                        "loc": ["header", WORKSPACE_HEADER],
+                        "msg": "Input should be a valid UUID.",
+                        "type": "uuid_parsing",
+                    }
+                ]
+            )
+        role = member_role(workspace_id, user.pk, member[0])
+        if role is None:
+            raise WorkspaceNotFound
+        request.user = user
+        request.workspace = WorkspaceAccess(workspace_id, user.pk, role)  # type: ignore[attr-defined]
+        return user
+
+
+class WorkspaceRouter(Router):
+    """A router whose every route acts in a workspace and declares its least role."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(auth=WorkspaceJWTAuth(), **kwargs)
+
+    def add_api_operation(self, path: str, methods: list[str], view_func: Any, **kw: Any) -> None:
+        role = getattr(view_func, ROLE_ATTRIBUTE, None)
+        if role is None:
+            raise TypeError(f"{view_func.__qualname__}: a workspace route needs @requires(role)")
+        # Every workspace route may answer 404 WORKSPACE_NOT_FOUND and 403 INSUFFICIENT_ROLE.
+        kw["response"] = {**kw["response"], **WORKSPACE_ERRORS}
+        extra = dict(kw.pop("openapi_extra", None) or {})
+        extra["parameters"] = [*extra.get("parameters", []), HEADER_PARAMETER]
+        extra["x-required-role"] = role.value
+        super().add_api_operation(path, methods, view_func, openapi_extra=extra, **kw)
