@@ -28,7 +28,7 @@ from apps.core.errors import (
     WorkspaceNotFound,
 )
 from apps.core.user_cache import user_from_cached
-from apps.workspaces.access import WorkspaceAccess, member_cache_key, member_role
+from apps.workspaces.access import WorkspaceAccess, caller_in_workspace, member_cache_key
 from apps.workspaces.models import Role
 from apps.workspaces.personal import personal_workspace_id
 
@@ -85,10 +85,9 @@ class WorkspaceJWTAuth(JWTAuth):
         workspace_id = requested_workspace_id(request, user_id)
         keys = [] if workspace_id is None else [member_cache_key(workspace_id, user_id)]
         cached, member = user_round_trip(request, user_id, keys)
-        user = user_from_cached(user_id, cached)
-        if user is None:
-            return None
         if workspace_id is None:
+            if user_from_cached(user_id, cached) is None:
+                return None
             raise InvalidInput(
                 [
                     {
@@ -98,7 +97,9 @@ class WorkspaceJWTAuth(JWTAuth):
                     }
                 ]
             )
-        role = member_role(workspace_id, user.pk, member[0])
+        user, role = caller_in_workspace(user_id, workspace_id, cached, member[0])
+        if user is None:
+            return None
         if role is None:
             raise WorkspaceNotFound
         request.user = user

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -14,7 +15,11 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse
 
+from apps.audit.services import RequestMeta
 from apps.tiktok_accounts.models import TikTokAccount
+from apps.workspaces.access import WorkspaceAccess
+from apps.workspaces.models import Role
+from apps.workspaces.personal import personal_workspace_id
 from testing.factories import TikTokAccountFactory
 from testing.fake_tiktok import FakeTikTok, Identity
 
@@ -177,3 +182,13 @@ def link_account(fake_tiktok: FakeTikTok) -> LinkAccount:
         return TikTokAccountFactory(**fields), person
 
     return make
+
+
+def personal_access(user: Any, role: Role = Role.OWNER) -> WorkspaceAccess:
+    """What a request without X-Workspace-Id acts as: `user` in their personal workspace."""
+    return WorkspaceAccess(personal_workspace_id(user.pk), user.pk, role)
+
+
+def as_user(meta: RequestMeta, user: Any) -> RequestMeta:
+    """`meta` of a request `user` made (services read the acting user from it)."""
+    return replace(meta, user_id=user.pk)

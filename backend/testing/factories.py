@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import factory
 from django.conf import settings
@@ -15,6 +16,8 @@ from faker import Faker
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.tiktok_accounts.models.account import search_key
 from apps.videos.models import TikTokVideo
+from apps.workspaces.models import Workspace
+from apps.workspaces.personal import personal_workspace_id
 
 PASSWORD = "Correct-Horse-Battery-42"  # every factory user's, to log in through /api/auth
 _fake = Faker()
@@ -46,11 +49,19 @@ def _next_created_at() -> datetime:
         return now
 
 
+def personal_workspace(user: Any) -> Workspace:
+    return Workspace.objects.get(id=personal_workspace_id(user.pk))
+
+
 class TikTokAccountFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = TikTokAccount
 
-    user = factory.SubFactory(UserFactory)
+    class Params:
+        # `user=`: the account lives in that user's personal workspace (a new user's if unset).
+        user = None
+
+    workspace = factory.LazyAttribute(lambda o: personal_workspace(o.user or UserFactory()))
     open_id = factory.Sequence(lambda n: f"factory-open-id-{n:06d}")
     union_id = factory.LazyAttribute(lambda o: f"union-{o.open_id}")
     username = factory.LazyFunction(lambda: _fake.unique.user_name())

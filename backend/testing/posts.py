@@ -47,7 +47,8 @@ def make_post(link_account, user) -> Callable[..., tuple[Post, Any]]:
         if account is None:
             account, person = link_account(user)
         values = {
-            "user": account.user,
+            "workspace": account.workspace,
+            "user": user,
             "account": account,
             "status": PostStatus.SCHEDULED,
             "title": "Hello TikTok #test",

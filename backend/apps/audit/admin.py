@@ -21,14 +21,30 @@ def _pretty_json(value: Any) -> SafeString:
 
 @admin.register(AuditLog)
 class AuditLogAdmin(ViewOnlyAdmin):
-    list_display = ("created_at", "user", "action", "resource_type", "resource_id", "ip_address")
-    list_select_related = ("user",)
+    list_display = (
+        "created_at",
+        "workspace",
+        "user",
+        "action",
+        "resource_type",
+        "resource_id",
+        "ip_address",
+    )
+    list_select_related = ("workspace", "user")
     list_filter = ("action",)
-    search_fields = ("user__username", "user__email")
-    search_help_text = "The acting user's username or email."
+    search_fields = (
+        "user__username",
+        "user__email",
+        "workspace__name",
+        "workspace__memberships__user__username",
+    )
+    search_help_text = (
+        "The acting user's username or email, the workspace's name or a member's username."
+    )
     fields = (
         "id",
         "created_at",
+        "workspace",
         "user",
         "action",
         "resource_type",

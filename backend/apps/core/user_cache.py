@@ -40,10 +40,15 @@ def user_from_cached(user_id: object, cached: Any) -> AbstractBaseUser | None:
     if cached is not None and cached != STALE:
         return cached if cached.is_active else None
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    user_cache_fill(user, cached)
+    return user
+
+
+def user_cache_fill(user: AbstractBaseUser | None, cached: Any) -> None:
+    """Caches a user just read from the database, unless its entry is STALE (see above)."""
     if user is not None and cached is None and cache_is_shared():
         with cache_optional("user not cached"):
-            cache_store(Entry(user_cache_key(user_id), user, USER_TTL_SECONDS, only_new=True))
-    return user
+            cache_store(Entry(user_cache_key(user.pk), user, USER_TTL_SECONDS, only_new=True))
 
 
 def user_cache_invalidate(*, user_id: object) -> None:

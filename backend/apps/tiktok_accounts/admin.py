@@ -61,8 +61,17 @@ class TikTokAccountAdmin(ViewOnlyAdmin):
     list_display_links = ("username",)
     list_select_related = ("workspace",)
     list_filter = ("status", "is_deleted", "is_verified")
-    search_fields = ("username", "display_name", "open_id", "workspace__name")
-    search_help_text = "Username, display name, open_id, or the workspace's name."
+    search_fields = (
+        "username",
+        "display_name",
+        "open_id",
+        "workspace__name",
+        "workspace__memberships__user__username",
+        "workspace__memberships__user__email",
+    )
+    search_help_text = (
+        "Username, display name, open_id, the workspace's name, or a member's username or email."
+    )
     fieldsets = (
         (None, {"fields": ("id", "workspace", "status", "audit_entries", "videos")}),
         (

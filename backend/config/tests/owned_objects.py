@@ -21,7 +21,7 @@ from django.utils import timezone
 from apps.jobs.models import Job, JobStatus
 from apps.posts.models import Post, PostStatus
 from testing.accounts import fake_grant, new_open_id
-from testing.factories import TikTokAccountFactory
+from testing.factories import TikTokAccountFactory, personal_workspace
 from testing.fake_tiktok import FakeTikTok
 
 
@@ -50,13 +50,18 @@ def finished_job(user: AbstractBaseUser, fake: FakeTikTok) -> uuid.UUID:
     """Finished, so the one-active-job-per-user rule never gets in the way."""
     now = timezone.now()
     return Job.objects.create(
-        user=user, status=JobStatus.SUCCEEDED, started_at=now, finished_at=now
+        workspace=personal_workspace(user),
+        user=user,
+        status=JobStatus.SUCCEEDED,
+        started_at=now,
+        finished_at=now,
     ).id
 
 
 def scheduled_post(user: AbstractBaseUser, fake: FakeTikTok) -> uuid.UUID:
     """Scheduled a day ahead, so no publisher picks it up while a test looks at it."""
     return Post.objects.create(
+        workspace=personal_workspace(user),
         user=user,
         account_id=linked_account(user, fake),
         status=PostStatus.SCHEDULED,

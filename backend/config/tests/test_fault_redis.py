@@ -24,6 +24,7 @@ from django.test import Client, RequestFactory
 
 from apps.core.outages import CACHE_OUTAGES
 from apps.core.ratelimit import rate_limit_hit
+from apps.workspaces.personal import personal_workspace_id
 from config.api import api
 from config.tests.owned_objects import ID_PARAMETER, example_body, owned_object
 from testing.factories import PASSWORD
@@ -222,7 +223,7 @@ def test_summary_is_computed_uncached_while_the_cache_is_down(throwaway_redis, u
     TikTokAccountFactory(user=user, follower_count=7)
     throwaway_redis.kill()
 
-    assert account_summary(user=user)["total_followers"] == 7
+    assert account_summary(workspace_id=personal_workspace_id(user.pk))["total_followers"] == 7
 
 
 @pytest.mark.parametrize("scope", sorted(settings.RATE_LIMITS))

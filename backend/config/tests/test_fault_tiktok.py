@@ -16,6 +16,7 @@ from django.utils import timezone
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from config.tests.owned_objects import linked_account
 from testing.accounts import drain, snapshot
+from testing.factories import personal_workspace
 from testing.http import assert_error
 
 pytestmark = pytest.mark.django_db
@@ -94,4 +95,4 @@ def test_connect_answers_504_and_stores_nothing(
     )
 
     assert_error(response, 504, "TIKTOK_TIMEOUT")
-    assert not TikTokAccount.all_objects.filter(user=user).exists()
+    assert not TikTokAccount.all_objects.filter(workspace=personal_workspace(user)).exists()

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from apps.audit.models import AuditLog
-from testing.factories import TikTokAccountFactory
+from testing.factories import TikTokAccountFactory, personal_workspace
 from testing.http import assert_error, assert_validation_error
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +29,7 @@ ITEM_FIELDS = {
 def _entries(user, count: int, resource_id=None) -> list[AuditLog]:
     return [
         AuditLog.objects.create(
+            workspace=personal_workspace(user),
             user=user,
             action="sync",
             resource_type="tiktok_account",

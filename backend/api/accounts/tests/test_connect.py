@@ -15,6 +15,7 @@ from django.test import Client
 from apps.audit.models import AuditLog
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.tiktok_accounts.services import connect
+from apps.workspaces.personal import personal_workspace_id
 from testing.accounts import (
     ACCOUNT_DETAIL_FIELDS,
     assert_no_secrets,
@@ -22,6 +23,7 @@ from testing.accounts import (
     new_open_id,
     stored_ciphertexts,
 )
+from testing.factories import personal_workspace
 from testing.http import assert_error, assert_validation_error, bearer_header, post_json
 
 pytestmark = pytest.mark.django_db
@@ -113,7 +115,7 @@ def test_connect_complete_creates_the_account_201(auth_client, user, fake_tiktok
     assert body["scopes"] == sorted(django_settings.TIKTOK_SCOPES)
     assert body["last_sync_error"] is None
     account = TikTokAccount.objects.get(pk=body["id"])
-    assert account.user_id == user.pk
+    assert account.workspace_id == personal_workspace_id(user.pk)
     assert account.access_token.startswith("act.")
     assert account.refresh_token.startswith("rft.")
     assert_no_secrets(response, account)
@@ -149,7 +151,12 @@ def test_connect_same_tiktok_user_again_replaces_tokens_200(
     new = TikTokAccount.objects.get(pk=first["id"])
     assert new.access_token != old.access_token
     assert new.refresh_token != old.refresh_token
-    assert TikTokAccount.all_objects.filter(user=user, open_id=person.open_id).count() == 1
+    assert (
+        TikTokAccount.all_objects.filter(
+            workspace=personal_workspace(user), open_id=person.open_id
+        ).count()
+        == 1
+    )
     assert auth_client.get("/api/accounts").json()["total"] == 1
 
 
@@ -366,4 +373,9 @@ def test_connect_same_tiktok_user_twice_at_once_keeps_one_account(
 
     assert sorted(r.status_code for r in responses) == [200, 201]
     assert len({r.json()["id"] for r in responses}) == 1
-    assert TikTokAccount.all_objects.filter(user=user, open_id=person.open_id).count() == 1
+    assert (
+        TikTokAccount.all_objects.filter(
+            workspace=personal_workspace(user), open_id=person.open_id
+        ).count()
+        == 1
+    )

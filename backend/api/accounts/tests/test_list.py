@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from apps.audit.models import AuditLog
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from testing.accounts import ACCOUNT_OUT_FIELDS, assert_no_secrets
-from testing.factories import TikTokAccountFactory
+from testing.factories import TikTokAccountFactory, personal_workspace
 from testing.http import assert_error, assert_validation_error
 
 pytestmark = pytest.mark.django_db
@@ -318,7 +318,12 @@ def test_list_cursor_of_other_filters_is_invalid_cursor(
 def test_list_audit_log_cursor_is_invalid_cursor(auth_client, user) -> None:
     TikTokAccountFactory.create_batch(2, user=user)
     for _ in range(2):
-        AuditLog.objects.create(user=user, action="sync", resource_type="tiktok_account")
+        AuditLog.objects.create(
+            workspace=personal_workspace(user),
+            user=user,
+            action="sync",
+            resource_type="tiktok_account",
+        )
     audit_cursor = auth_client.get("/api/audit-logs", {"limit": 1}).json()["next_cursor"]
     assert audit_cursor
 
@@ -410,7 +415,7 @@ def test_list_runs_a_constant_number_of_queries_whatever_the_limit(
     auth_client, user, django_assert_num_queries
 ) -> None:
     TikTokAccountFactory.create_batch(60, user=user)
-    auth_client.get("/api/auth/me")  # the user is then cached (with a shared cache)
+    auth_client.get("/api/jobs")  # the user and their role are then cached (shared cache)
     with CaptureQueriesContext(connection) as warmup:
         assert auth_client.get(URL, {"limit": 20}).status_code == 200
     expected = len(warmup.captured_queries)

@@ -21,6 +21,8 @@ from apps.core.renderers import json_dumps
 from apps.tiktok_accounts import services
 from apps.tiktok_accounts.list_page import account_list_page
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
+from apps.workspaces.personal import personal_workspace_id
+from testing.accounts import as_user, personal_access
 from testing.factories import TikTokAccountFactory
 from testing.http import assert_error
 
@@ -69,7 +71,7 @@ def test_the_list_rendering_equals_the_declared_schema_rendered(user) -> None:
     TikTokAccount.objects.filter(pk=account.pk).update(
         created_at=account.created_at.replace(microsecond=0) + timedelta(days=1)
     )
-    page = account_list_page(user=user, limit=1)
+    page = account_list_page(access=personal_access(user), limit=1)
     objects = [TikTokAccount.objects.get(pk=row["id"]) for row in page.items]
     declared = AccountPageOut.model_validate(
         {**page.__dict__, "items": objects, "has_more": page.has_more}
@@ -124,9 +126,16 @@ def test_cached_reads_are_per_user(auth_client, other_client, user, other_user) 
 
 
 def _connect(user, fake_tiktok, open_id: str) -> None:
-    _, state = services.account_connect_start(user=user)
+    _, state = services.account_connect_start(
+        user_id=user.pk, workspace_id=personal_workspace_id(user.pk)
+    )
     code = fake_tiktok.issue_code(open_id)
-    services.account_connect_complete(user=user, code=code, state=state, meta=RequestMeta())
+    services.account_connect_complete(
+        workspace_id=personal_workspace_id(user.pk),
+        code=code,
+        state=state,
+        meta=as_user(RequestMeta(), user),
+    )
 
 
 def _write_connect(user, account, fake_tiktok) -> None:
@@ -148,7 +157,9 @@ def _write_failed_sync(user, account, fake_tiktok) -> None:
 
 
 def _write_batch_sync(user, account, fake_tiktok) -> None:
-    services.account_batch_sync(user=user, account_ids=[account.id], meta=RequestMeta())
+    services.account_batch_sync(
+        workspace_id=personal_workspace_id(user.pk), account_ids=[account.id], meta=RequestMeta()
+    )
 
 
 def _write_delete(user, account, fake_tiktok) -> None:

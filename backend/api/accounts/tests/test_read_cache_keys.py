@@ -39,7 +39,7 @@ def accounts(shared_cache, user, auth_client) -> None:
     TikTokAccountFactory(user=user, display_name="Delta")
     for name in ("Beta", "Gamma"):
         TikTokAccountFactory(user=user, status=AccountStatus.REVOKED, display_name=name)
-    auth_client.get("/api/auth/me")  # caches the user: a cached read then costs no SQL
+    auth_client.get("/api/jobs")  # caches the user and their role: a cached read costs no SQL
 
 
 def _statements(client, url: str) -> tuple[int, bytes]:

@@ -51,7 +51,7 @@ def _cost(client, url: str, round_trips: list[int]) -> tuple[int, int]:
 @pytest.mark.usefixtures("shared_cache")
 def test_sql_per_read_uncached_1_cached_0(auth_client, user, settings) -> None:
     TikTokAccountFactory.create_batch(30, user=user)
-    auth_client.get("/api/auth/me")  # caches the user
+    auth_client.get("/api/jobs")  # caches the user and their role in the workspace
 
     for url, uncached_sql in ((LIST, 1), (f"{LIST}&status=active", 1), (SUMMARY, 1)):
         settings.READ_CACHE_TTL_SECONDS = 0
@@ -67,7 +67,7 @@ def test_at_most_2_redis_round_trips_per_read(
     auth_client, user, settings, redis_round_trips
 ) -> None:
     TikTokAccountFactory.create_batch(30, user=user)
-    auth_client.get("/api/auth/me")  # caches the user
+    auth_client.get("/api/jobs")  # caches the user and their role in the workspace
 
     settings.READ_CACHE_TTL_SECONDS = 0
     # The user and the rate-limit counter, in one pipeline.

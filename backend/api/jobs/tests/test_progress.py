@@ -21,6 +21,7 @@ from apps.jobs.models import Job, JobChunk
 from apps.tiktok_accounts.models import TikTokAccount
 from apps.tiktok_accounts.services import bulk_sync
 from apps.tiktok_accounts.services.sync import SyncOutcome, profile_fetch_in_worker
+from testing.factories import personal_workspace
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -53,7 +54,7 @@ class Gates:
 def _start_job(user, monkeypatch: pytest.MonkeyPatch, gates: Gates) -> tuple[Job, int]:
     monkeypatch.setattr(bulk_sync, "profile_fetch_in_worker", gates.fetch)
     monkeypatch.setattr(services, "_enqueue", lambda *args, **kwargs: None)  # run by the test
-    job = Job.objects.create(user=user)
+    job = Job.objects.create(workspace=personal_workspace(user), user=user)
     services.job_start_run(job_id=job.id)
     return job, job.chunks.get().pk
 

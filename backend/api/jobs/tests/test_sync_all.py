@@ -20,7 +20,7 @@ from apps.jobs import services
 from apps.jobs.models import Job, JobChunk, JobStatus
 from apps.tiktok_accounts.models import TikTokAccount
 from apps.tiktok_accounts.services.bulk_sync import RATE_LIMIT_RETRIES, retry_delay
-from testing.factories import TikTokAccountFactory
+from testing.factories import TikTokAccountFactory, personal_workspace
 from testing.http import assert_error
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -52,7 +52,7 @@ def test_sync_all_syncs_every_live_account_once_and_reports_the_job(
     for account in accounts:
         fresh = TikTokAccount.objects.get(pk=account.pk)
         assert fresh.follower_count == account.follower_count + 100
-    entries = AuditLog.objects.filter(user=user, action="sync")
+    entries = AuditLog.objects.filter(workspace=personal_workspace(user), action="sync")
     assert entries.count() == 7
     for entry in entries:
         assert entry.metadata["job_id"] == job_id
@@ -94,7 +94,7 @@ def test_sync_all_fails_when_every_account_fails(
 
 
 def _job_with_one_chunk(user) -> tuple[Job, int]:
-    job = Job.objects.create(user=user)
+    job = Job.objects.create(workspace=personal_workspace(user), user=user)
     services.job_start_run(job_id=job.id)
     return job, job.chunks.get().pk
 
@@ -159,7 +159,9 @@ def test_sync_all_of_no_accounts_succeeds_at_once(auth_client, user) -> None:
 
 
 def test_second_post_returns_the_running_job(auth_client, user) -> None:
-    running = Job.objects.create(user=user, status=JobStatus.RUNNING, total=3)
+    running = Job.objects.create(
+        workspace=personal_workspace(user), user=user, status=JobStatus.RUNNING, total=3
+    )
 
     response = auth_client.post(SYNC_ALL)
 
@@ -169,11 +171,11 @@ def test_second_post_returns_the_running_job(auth_client, user) -> None:
 
 
 def test_the_database_refuses_a_second_active_job_per_user(user) -> None:
-    Job.objects.create(user=user, status=JobStatus.QUEUED)
-    Job.objects.create(user=user, status=JobStatus.SUCCEEDED)
+    Job.objects.create(workspace=personal_workspace(user), user=user, status=JobStatus.QUEUED)
+    Job.objects.create(workspace=personal_workspace(user), user=user, status=JobStatus.SUCCEEDED)
 
     with pytest.raises(IntegrityError):
-        Job.objects.create(user=user, status=JobStatus.RUNNING)
+        Job.objects.create(workspace=personal_workspace(user), user=user, status=JobStatus.RUNNING)
 
 
 def test_sync_all_is_503_when_the_broker_is_down(
@@ -194,8 +196,15 @@ def test_sync_all_is_503_when_the_broker_is_down(
 
 
 def test_jobs_are_the_callers_own_newest_first_and_paginated(auth_client, user, other_user) -> None:
-    mine = [Job.objects.create(user=user, status=JobStatus.SUCCEEDED) for _ in range(3)]
-    theirs = Job.objects.create(user=other_user, status=JobStatus.SUCCEEDED)
+    mine = [
+        Job.objects.create(
+            workspace=personal_workspace(user), user=user, status=JobStatus.SUCCEEDED
+        )
+        for _ in range(3)
+    ]
+    theirs = Job.objects.create(
+        workspace=personal_workspace(other_user), user=other_user, status=JobStatus.SUCCEEDED
+    )
 
     first = auth_client.get("/api/jobs?limit=2").json()
     second = auth_client.get(f"/api/jobs?limit=2&cursor={first['next_cursor']}").json()

@@ -7,12 +7,20 @@ from django.test import Client
 from django.urls import reverse
 
 from apps.jobs.models import Job, JobStatus
+from testing.factories import personal_workspace
 
 pytestmark = pytest.mark.django_db
 
 
 def test_jobs_are_listed_and_shown_read_only(admin_client: Client, user) -> None:
-    job = Job.objects.create(user=user, status=JobStatus.PARTIAL, total=2, succeeded=1, failed=1)
+    job = Job.objects.create(
+        workspace=personal_workspace(user),
+        user=user,
+        status=JobStatus.PARTIAL,
+        total=2,
+        succeeded=1,
+        failed=1,
+    )
 
     listing = admin_client.get(reverse("admin:jobs_job_changelist"))
     detail = admin_client.get(reverse("admin:jobs_job_change", args=[job.pk]))

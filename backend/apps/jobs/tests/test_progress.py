@@ -22,7 +22,7 @@ from apps.tiktok_accounts.services import bulk_sync
 from apps.tiktok_accounts.services.bulk_sync import CHUNK_SIZE
 from apps.tiktok_accounts.services.sync import SyncOutcome
 from integrations.tiktok.client import UserInfo
-from testing.factories import TikTokAccountFactory
+from testing.factories import TikTokAccountFactory, personal_workspace
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ def test_a_big_chunk_writes_its_progress_at_most_once_a_second(user, monkeypatch
     seen_done: list[int] = []
     with time_machine.travel(START, tick=False) as clock:
         TikTokAccountFactory.create_batch(CHUNK_SIZE, user=user)
-        job = Job.objects.create(user=user)
+        job = Job.objects.create(workspace=personal_workspace(user), user=user)
         monkeypatch.setattr(services, "_enqueue", lambda *args, **kwargs: None)
         services.job_start_run(job_id=job.id)
 
@@ -69,7 +69,9 @@ def test_a_big_chunk_writes_its_progress_at_most_once_a_second(user, monkeypatch
 def test_two_chunks_of_one_job_share_its_one_write_a_second(user) -> None:
     with time_machine.travel(START, tick=False) as clock:
         accounts = TikTokAccountFactory.create_batch(4, user=user)
-        job = Job.objects.create(user=user, status=JobStatus.RUNNING, total=4)
+        job = Job.objects.create(
+            workspace=personal_workspace(user), user=user, status=JobStatus.RUNNING, total=4
+        )
         runs = [
             ChunkProgress(
                 chunk_id=JobChunk.objects.create(job=job, account_ids=[str(a.id) for a in pair]).pk,

@@ -22,6 +22,7 @@ from apps.jobs.models import Job, JobChunk, JobStatus
 from apps.jobs.tests.processes import BACKEND_DIR, celery_processes, environment, kill
 from apps.tiktok_accounts.models import TikTokAccount
 from config.celery import app as celery_app
+from testing.factories import personal_workspace
 from testing.fake_tiktok import FakeTikTok
 
 pytestmark = [
@@ -87,7 +88,7 @@ def test_sync_all_of_500_accounts_on_two_workers_syncs_each_once_within_the_budg
     # In parallel (2 workers x 2 processes x BATCH_SYNC_MAX_WORKERS threads), never beyond.
     assert 1 < stats["max_in_flight"] <= 2 * 2 * settings.BATCH_SYNC_MAX_WORKERS
     assert peak_calls_per_minute(fake_tiktok) <= settings.TIKTOK_REQUESTS_PER_MINUTE
-    entries = AuditLog.objects.filter(user=user, action="sync")
+    entries = AuditLog.objects.filter(workspace=personal_workspace(user), action="sync")
     assert entries.count() == 500
     assert {entry.metadata["job_id"] for entry in entries} == {job_id}
 
@@ -123,7 +124,9 @@ def test_a_job_whose_worker_was_killed_is_picked_up_again_and_finishes(
     body = auth_client.get(f"/api/jobs/{job_id}").json()
     assert (body["status"], body["done"], body["succeeded"]) == ("succeeded", 60, 60)
     per_account = Counter(
-        AuditLog.objects.filter(user=user, action="sync").values_list("resource_id", flat=True)
+        AuditLog.objects.filter(workspace=personal_workspace(user), action="sync").values_list(
+            "resource_id", flat=True
+        )
     )
     assert per_account == Counter({account.id: 1 for account in accounts})
 
@@ -147,7 +150,7 @@ def test_two_workers_and_two_schedulers_refresh_and_sync_each_due_account_once(
     }
 
     def entries(action: str) -> int:
-        return AuditLog.objects.filter(user=user, action=action).count()
+        return AuditLog.objects.filter(workspace=personal_workspace(user), action=action).count()
 
     with celery_processes(fake_tiktok, workers=2, beats=2, env=env):
         wait_for(

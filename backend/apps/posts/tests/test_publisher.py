@@ -14,6 +14,7 @@ from apps.core.errors import PostNotCancellable
 from apps.posts import polling, publisher, services, tasks
 from apps.posts.models import Post, PostStatus
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
+from apps.workspaces.personal import personal_workspace_id
 from testing.posts import race
 
 pytestmark = pytest.mark.django_db
@@ -358,7 +359,9 @@ def test_cancel_racing_the_publisher_one_wins_cleanly(
     post, _ = make_post()
 
     cancel, _ = race(
-        lambda: services.post_cancel(user=user, post_id=post.pk, meta=RequestMeta()),
+        lambda: services.post_cancel(
+            workspace_id=personal_workspace_id(user.pk), post_id=post.pk, meta=RequestMeta()
+        ),
         lambda: publisher.post_publish(post_id=post.pk),
     )
 

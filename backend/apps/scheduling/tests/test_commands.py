@@ -61,5 +61,5 @@ def test_refresh_tokens_refreshes_those_expiring_within_ahead(
 
     assert fake_tiktok.count("refresh") == 1
     [entry] = AuditLog.objects.filter(resource_id=soon.id, action="token_refresh")
-    assert entry.metadata == {"outcome": "succeeded", "actor": "system"}
+    assert entry.metadata == {"outcome": "succeeded", "actor": "system", "user_id": None}
     assert TikTokAccount.objects.get(pk=later.pk).token_version == later.token_version

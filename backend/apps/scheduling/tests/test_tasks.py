@@ -55,7 +55,7 @@ def test_refresh_ahead_refreshes_live_active_accounts_expiring_within_the_window
         assert fresh.token_version == untouched.token_version
         assert _entries(untouched, "token_refresh") == []
     [entry] = _entries(due, "token_refresh")
-    assert entry.metadata == {"outcome": "succeeded", "actor": "system"}
+    assert entry.metadata == {"outcome": "succeeded", "actor": "system", "user_id": None}
     assert entry.ip_address is None
 
 

@@ -18,6 +18,8 @@ from apps.audit.services import AuditEntry, RequestMeta, audit_record
 from apps.tiktok_accounts import admin as accounts_admin
 from apps.tiktok_accounts import services
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
+from apps.workspaces.personal import personal_workspace_id
+from testing.accounts import as_user
 from testing.admin import assert_no_secret, change_url
 from testing.factories import TikTokAccountFactory, UserFactory
 
@@ -38,7 +40,7 @@ def accounts() -> dict[str, TikTokAccount]:
     verified = TikTokAccountFactory(is_verified=True)
     audit_record(
         AuditEntry(
-            user_id=owner.pk,
+            workspace_id=live.workspace_id,
             action=AuditAction.SYNC,
             resource_id=live.pk,
             meta=RequestMeta(ip_address="203.0.113.7", user_agent="pytest"),
@@ -186,8 +188,13 @@ def test_restore_selected_restores_through_the_service_and_audits(
     assert deleted.deleted_at is None
     entry = AuditLog.objects.get(action=AuditAction.RESTORE)
     assert entry.resource_id == deleted.pk
-    assert entry.user_id == deleted.user_id
-    assert entry.metadata == {"by_staff": admin_user.get_username(), "actor": "user"}
+    assert entry.workspace_id == deleted.workspace_id
+    assert entry.user_id == admin_user.pk  # the staff member acted
+    assert entry.metadata == {
+        "by_staff": admin_user.get_username(),
+        "actor": "user",
+        "user_id": admin_user.pk,
+    }
     assert entry.ip_address == "127.0.0.1"
 
 
@@ -195,33 +202,33 @@ def test_restore_skips_an_account_whose_tiktok_user_was_reconnected(
     admin_client: Client, accounts
 ) -> None:
     deleted = accounts["deleted"]
-    TikTokAccountFactory(user=deleted.user, open_id=deleted.open_id)
+    TikTokAccountFactory(workspace=deleted.workspace, open_id=deleted.open_id)
     message = _run_action(admin_client, "restore_selected", [deleted])
     assert "Restored 0 account(s); 1 skipped" in message
     assert TikTokAccount.all_objects.get(pk=deleted.pk).is_deleted
     assert not AuditLog.objects.filter(action=AuditAction.RESTORE).exists()
 
 
-def test_sync_selected_calls_the_batch_service_once_per_owner(
+def test_sync_selected_calls_the_batch_service_once_per_workspace(
     admin_client: Client, accounts, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls: list[tuple[int, set[uuid.UUID], RequestMeta]] = []
+    calls: list[tuple[uuid.UUID, set[uuid.UUID], RequestMeta]] = []
 
-    def fake_batch_sync(*, user, account_ids, meta):
-        calls.append((user.pk, set(account_ids), meta))
+    def fake_batch_sync(*, workspace_id, account_ids, meta):
+        calls.append((workspace_id, set(account_ids), meta))
         return [], []
 
     monkeypatch.setattr(accounts_admin, "account_batch_sync", fake_batch_sync)
-    second = TikTokAccountFactory(user=accounts["live"].user)
+    second = TikTokAccountFactory(workspace=accounts["live"].workspace)
     selected = [*accounts.values(), second]
     message = _run_action(admin_client, "sync_selected", selected)
 
     expected = {
-        accounts["live"].user_id: {accounts["live"].pk, second.pk},
-        accounts["unverified"].user_id: {accounts["unverified"].pk},
-        accounts["verified"].user_id: {accounts["verified"].pk},
+        accounts["live"].workspace_id: {accounts["live"].pk, second.pk},
+        accounts["unverified"].workspace_id: {accounts["unverified"].pk},
+        accounts["verified"].workspace_id: {accounts["verified"].pk},
     }
-    assert {user_id: ids for user_id, ids, _ in calls} == expected
+    assert {workspace_id: ids for workspace_id, ids, _ in calls} == expected
     assert len(calls) == 3
     assert all(meta.ip_address == "127.0.0.1" for _, _, meta in calls)
     assert "1 deleted account(s) skipped" in message
@@ -232,10 +239,15 @@ def test_sync_selected_really_syncs_against_the_fake_upstream(
 ) -> None:
     owner = UserFactory()
     identity = fake_tiktok.identities[0]
-    _, state = services.account_connect_start(user=owner)
+    _, state = services.account_connect_start(
+        user_id=owner.pk, workspace_id=personal_workspace_id(owner.pk)
+    )
     code = fake_tiktok.issue_code(identity.open_id)
     account, _ = services.account_connect_complete(
-        user=owner, code=code, state=state, meta=RequestMeta()
+        workspace_id=personal_workspace_id(owner.pk),
+        code=code,
+        state=state,
+        meta=as_user(RequestMeta(), owner),
     )
     # Restored at teardown: the fake's identities outlive this test.
     monkeypatch.setattr(identity, "follower_count", identity.follower_count + 4242)

@@ -17,18 +17,20 @@ from apps.audit.services import RequestMeta
 from apps.tiktok_accounts.list_page import account_list_page
 from apps.tiktok_accounts.models import AccountStatus, LiveAccountCount, TikTokAccount
 from apps.tiktok_accounts.services.delete import account_delete, account_restore
+from apps.workspaces.personal import personal_workspace_id
+from testing.accounts import personal_access
 from testing.factories import TikTokAccountFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def _kept() -> dict[int, int]:
-    return {row.user_id: row.live for row in LiveAccountCount.objects.all() if row.live}
+def _kept() -> dict[object, int]:
+    return {row.workspace_id: row.live for row in LiveAccountCount.objects.all() if row.live}
 
 
-def _counted() -> dict[int, int]:
-    rows = TikTokAccount.objects.values("user").annotate(live=Count("id"))
-    return {row["user"]: row["live"] for row in rows}
+def _counted() -> dict[object, int]:
+    rows = TikTokAccount.objects.values("workspace").annotate(live=Count("id"))
+    return {row["workspace"]: row["live"] for row in rows}
 
 
 def assert_kept_equals_counted() -> None:
@@ -55,6 +57,7 @@ def test_the_triggers_exist_after_every_migration() -> None:
 
 def test_every_kind_of_write_keeps_the_count(fake_tiktok) -> None:
     alice, bob = UserFactory(), UserFactory()
+    alices, bobs = personal_workspace_id(alice.pk), personal_workspace_id(bob.pk)
     accounts = TikTokAccountFactory.create_batch(3, user=alice)  # save(): inserts
     assert_kept_equals_counted()
 
@@ -65,27 +68,29 @@ def test_every_kind_of_write_keeps_the_count(fake_tiktok) -> None:
             TikTokAccountFactory.build(user=bob, is_deleted=True),
         ]
     )
-    assert _kept() == {alice.pk: 3, bob.pk: 2}
+    assert _kept() == {alices: 3, bobs: 2}
 
     account_delete(account=accounts[0], meta=RequestMeta())  # the service's soft delete
-    assert _kept() == {alice.pk: 2, bob.pk: 2}
+    assert _kept() == {alices: 2, bobs: 2}
     accounts[0].refresh_from_db()
     assert account_restore(account=accounts[0], meta=RequestMeta(), actor="ops")
-    assert _kept() == {alice.pk: 3, bob.pk: 2}
+    assert _kept() == {alices: 3, bobs: 2}
 
-    TikTokAccount.objects.filter(user=alice).update(is_deleted=True)  # QuerySet.update()
-    assert _kept() == {bob.pk: 2}
+    TikTokAccount.objects.filter(workspace_id=alices).update(is_deleted=True)  # QuerySet.update()
+    assert _kept() == {bobs: 2}
     TikTokAccount.all_objects.filter(pk=accounts[1].pk).update(is_deleted=False)
-    assert _kept() == {alice.pk: 1, bob.pk: 2}
+    assert _kept() == {alices: 1, bobs: 2}
 
-    TikTokAccount.all_objects.filter(pk=accounts[1].pk).update(user=bob)  # a change of owner
-    assert _kept() == {bob.pk: 3}
+    TikTokAccount.all_objects.filter(pk=accounts[1].pk).update(
+        workspace_id=bobs
+    )  # a change of owner
+    assert _kept() == {bobs: 3}
     TikTokAccount.objects.filter(status=AccountStatus.ACTIVE).update(follower_count=7)
-    assert _kept() == {bob.pk: 3}  # other columns: untouched
+    assert _kept() == {bobs: 3}  # other columns: untouched
 
-    TikTokAccount.all_objects.filter(user=alice).delete()  # deleted rows: nothing to take
+    TikTokAccount.all_objects.filter(workspace_id=alices).delete()  # deleted rows: nothing to take
     TikTokAccount.all_objects.filter(pk=accounts[1].pk).delete()  # a live row
-    assert _kept() == {bob.pk: 2}
+    assert _kept() == {bobs: 2}
     bob.delete()  # the cascade
     assert _kept() == {}
     assert_kept_equals_counted()
@@ -97,16 +102,23 @@ def test_the_unfiltered_list_reads_the_count_and_a_filtered_one_counts() -> None
     TikTokAccountFactory(user=user, status=AccountStatus.REVOKED)
 
     with CaptureQueriesContext(connection) as queries:
-        assert account_list_page(user=user, limit=2).total == 4
+        assert account_list_page(access=personal_access(user), limit=2).total == 4
     (statement,) = (query["sql"] for query in queries.captured_queries)
     assert "liveaccountcount" in statement
     assert "COUNT(*)" not in statement
 
     with CaptureQueriesContext(connection) as queries:
-        assert account_list_page(user=user, limit=2, status=AccountStatus.REVOKED).total == 1
+        assert (
+            account_list_page(
+                access=personal_access(user), limit=2, status=AccountStatus.REVOKED
+            ).total
+            == 1
+        )
     (statement,) = (query["sql"] for query in queries.captured_queries)
     assert "COUNT(*)" in statement
-    assert account_list_page(user=UserFactory(), limit=2).total == 0  # no row: no account
+    assert (
+        account_list_page(access=personal_access(UserFactory()), limit=2).total == 0
+    )  # no row: no account
 
 
 @pytest.mark.django_db(transaction=True)
@@ -138,5 +150,5 @@ def test_concurrent_writes_for_one_user_all_count() -> None:
         thread.join(timeout=60)
 
     assert errors == []
-    assert _kept() == {user.pk: 4 * 3}
+    assert _kept() == {personal_workspace_id(user.pk): 4 * 3}
     assert_kept_equals_counted()

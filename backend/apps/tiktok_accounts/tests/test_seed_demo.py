@@ -3,6 +3,7 @@ from django.core.management import CommandError, call_command
 
 from apps.audit.models import AuditAction, AuditLog
 from apps.tiktok_accounts.models import TikTokAccount
+from testing.factories import personal_workspace
 
 pytestmark = pytest.mark.django_db
 
@@ -11,7 +12,7 @@ def test_seed_demo_connects_accounts_through_the_oauth_flow(fake_tiktok, user, s
     settings.DEBUG = True
     call_command("seed_demo", user=user.username, count=3)
     call_command("seed_demo", user=user.username, count=2)
-    accounts = TikTokAccount.objects.filter(user=user)
+    accounts = TikTokAccount.objects.filter(workspace=personal_workspace(user))
     assert accounts.count() == 5
     assert fake_tiktok.count("token") == 5
     assert AuditLog.objects.filter(user=user, action=AuditAction.CONNECT).count() == 5

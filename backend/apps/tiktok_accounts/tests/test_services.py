@@ -21,6 +21,8 @@ from apps.tiktok_accounts import services
 from apps.tiktok_accounts.list_page import account_list_page
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.tiktok_accounts.services import connect as connect_service
+from apps.workspaces.personal import personal_workspace_id
+from testing.accounts import as_user, personal_access
 from testing.factories import UserFactory
 
 META = RequestMeta(ip_address="127.0.0.1", user_agent="pytest")
@@ -28,10 +30,17 @@ META = RequestMeta(ip_address="127.0.0.1", user_agent="pytest")
 
 def connect(user, fake, open_id=None, scopes=None) -> TikTokAccount:
     """Connects through the real flow: start, the fake's code, complete."""
-    _, state = services.account_connect_start(user=user)
+    _, state = services.account_connect_start(
+        user_id=user.pk, workspace_id=personal_workspace_id(user.pk)
+    )
     open_id = open_id or fake.identities[0].open_id
     code = fake.issue_code(open_id, scopes)
-    account, _ = services.account_connect_complete(user=user, code=code, state=state, meta=META)
+    account, _ = services.account_connect_complete(
+        workspace_id=personal_workspace_id(user.pk),
+        code=code,
+        state=state,
+        meta=as_user(META, user),
+    )
     return account
 
 
@@ -75,26 +84,45 @@ def test_tokens_are_encrypted_at_rest(fake_tiktok):
 @pytest.mark.django_db
 def test_state_is_single_use_and_bound_to_its_user(fake_tiktok):
     user, intruder = UserFactory(), UserFactory()
-    _, state = services.account_connect_start(user=user)
+    _, state = services.account_connect_start(
+        user_id=user.pk, workspace_id=personal_workspace_id(user.pk)
+    )
     code = fake_tiktok.issue_code(fake_tiktok.identities[1].open_id)
     with pytest.raises(InvalidState):
-        services.account_connect_complete(user=intruder, code=code, state=state, meta=META)
-    services.account_connect_complete(user=user, code=code, state=state, meta=META)
+        services.account_connect_complete(
+            workspace_id=personal_workspace_id(intruder.pk),
+            code=code,
+            state=state,
+            meta=as_user(META, intruder),
+        )
+    services.account_connect_complete(
+        workspace_id=personal_workspace_id(user.pk),
+        code=code,
+        state=state,
+        meta=as_user(META, user),
+    )
     with pytest.raises(InvalidState):
-        services.account_connect_complete(user=user, code=code, state=state, meta=META)
+        services.account_connect_complete(
+            workspace_id=personal_workspace_id(user.pk),
+            code=code,
+            state=state,
+            meta=as_user(META, user),
+        )
 
 
 @pytest.mark.django_db
 def test_expired_state_is_refused(fake_tiktok, monkeypatch):
     user = UserFactory()
-    _, state = services.account_connect_start(user=user)
+    _, state = services.account_connect_start(
+        user_id=user.pk, workspace_id=personal_workspace_id(user.pk)
+    )
     monkeypatch.setattr(connect_service.time, "time", lambda: 10**12)
     with pytest.raises(InvalidState):
         services.account_connect_complete(
-            user=user,
+            workspace_id=personal_workspace_id(user.pk),
             code=fake_tiktok.issue_code(fake_tiktok.identities[0].open_id),
             state=state,
-            meta=META,
+            meta=as_user(META, user),
         )
 
 
@@ -219,7 +247,9 @@ def test_batch_stores_rotated_tokens_even_when_the_account_misses_the_deadline(
     expire_locally(account)
     settings.BATCH_SYNC_TIMEOUT_SECONDS = 0.3
     fake_tiktok.set_latency(0.5)
-    succeeded, failed = services.account_batch_sync(user=user, account_ids=[account.pk], meta=META)
+    succeeded, failed = services.account_batch_sync(
+        workspace_id=personal_workspace_id(user.pk), account_ids=[account.pk], meta=META
+    )
     assert succeeded == []
     assert [f.code for f in failed] == ["TIKTOK_TIMEOUT"]
     # The worker goes on: its refresh lands, then its user-info call.
@@ -295,9 +325,9 @@ def test_list_queries_use_the_keyset_index_on_postgresql(fake_tiktok):
     TikTokAccount.objects.bulk_create(rows)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE tiktok_accounts_tiktokaccount")
-    first = account_list_page(user=user, limit=20)
+    first = account_list_page(access=personal_access(user), limit=20)
     with CaptureQueriesContext(connection) as queries:
-        account_list_page(user=user, limit=20, cursor=first.next_cursor)
+        account_list_page(access=personal_access(user), limit=20, cursor=first.next_cursor)
     (statement,) = (query["sql"] for query in queries.captured_queries)
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN {statement}")

@@ -23,7 +23,7 @@ from django.utils import timezone
 from apps.core import shared_cache
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.tiktok_accounts.models.stale_reads import UNREAD_FIELDS, AccountQuerySet
-from testing.factories import TikTokAccountFactory
+from testing.factories import TikTokAccountFactory, personal_workspace
 
 LIST, SUMMARY = "/api/accounts", "/api/accounts/stats/summary"
 BACKEND = Path(__file__).resolve().parents[3]
@@ -55,7 +55,7 @@ class Rows:
 
 
 def _create(rows: Rows) -> None:
-    TikTokAccountFactory(user=rows.live().user)
+    TikTokAccountFactory(workspace=rows.live().workspace)
 
 
 def _save(rows: Rows) -> None:
@@ -100,8 +100,8 @@ def _update_leaving_its_own_filter(rows: Rows) -> None:
     )
 
 
-def _update_through_the_user(rows: Rows) -> None:
-    rows.live().user.tiktok_accounts.update(video_count=F("video_count") + 1)
+def _update_through_the_workspace(rows: Rows) -> None:
+    rows.live().workspace.tiktok_accounts.update(video_count=F("video_count") + 1)
 
 
 def _update_restore(rows: Rows) -> None:
@@ -115,7 +115,7 @@ def _bulk_update(rows: Rows) -> None:
 
 
 def _bulk_create(rows: Rows) -> None:
-    TikTokAccount.objects.bulk_create([TikTokAccountFactory.build(user=rows.live().user)])
+    TikTokAccount.objects.bulk_create([TikTokAccountFactory.build(workspace=rows.live().workspace)])
 
 
 WRITES: list[Callable[[Rows], None]] = [
@@ -128,7 +128,7 @@ WRITES: list[Callable[[Rows], None]] = [
     _queryset_delete,
     _update,
     _update_leaving_its_own_filter,
-    _update_through_the_user,
+    _update_through_the_workspace,
     _update_restore,
     _bulk_update,
     _bulk_create,
@@ -194,10 +194,13 @@ def test_a_write_makes_each_owner_stale_once_in_one_round_trip(user, other_user,
         _rolled_back(theirs.save)  # dropped with its savepoint
         TikTokAccount.objects.bulk_update([*mine, theirs], ["follower_count"])
         assert stored == []  # not before the commit
-    TikTokAccount.objects.filter(user=user).update(status=AccountStatus.REVOKED)
+    TikTokAccount.objects.filter(workspace=personal_workspace(user)).update(
+        status=AccountStatus.REVOKED
+    )
 
-    versions = sorted([f"reads-version:{user.pk}", f"reads-version:{other_user.pk}"])
-    assert stored == [versions, [f"reads-version:{user.pk}"]]
+    mine_key = f"reads-version:{personal_workspace(user).pk}"
+    versions = sorted([mine_key, f"reads-version:{personal_workspace(other_user).pk}"])
+    assert stored == [versions, [mine_key]]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -240,7 +243,7 @@ def test_an_update_learns_its_owners_in_one_select_and_a_token_write_in_none(use
 
 
 def test_every_manager_of_an_account_writes_through_the_invalidating_queryset(db, user) -> None:
-    managers = [*TikTokAccount._meta.managers, user.tiktok_accounts]
+    managers = [*TikTokAccount._meta.managers, personal_workspace(user).tiktok_accounts]
     assert TikTokAccount._default_manager in managers
     assert TikTokAccount._base_manager in managers
     for manager in managers:

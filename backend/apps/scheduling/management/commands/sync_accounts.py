@@ -22,7 +22,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         which = parser.add_mutually_exclusive_group(required=True)
-        which.add_argument("--user", help="every live account in the workspaces of this username"
+        which.add_argument("--user", help="every live account in the workspaces of this username")
         which.add_argument(
             "--stale", action="store_true", help="live active accounts not synced recently"
         )
