@@ -82,5 +82,5 @@ def test_docs_page_renders_in_chromium_under_its_policy(live_server) -> None:
     )
 
     # Swagger UI fetched /api/openapi.json and drew the operations from it.
-    assert "List my TikTok accounts" in run.stdout, run.stderr[-3000:]
+    assert "List the workspace" in run.stdout, run.stderr[-3000:]
     assert "opblock" in run.stdout
