@@ -14,7 +14,7 @@ STAMP := $(VENV)/.installed-dev-group
 PYTHON_CANDIDATES := python3 python3.13 python3.12 python3.11
 PYTEST_ARGS ?=
 
-.PHONY: help run test lint format clean venv
+.PHONY: help run test lint format spec clean venv
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -34,10 +34,14 @@ format: $(STAMP) ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+spec: $(STAMP) ## lint the OpenAPI document (Redocly) and type-check a TypeScript client of it (needs node + npm)
+	bash clients/typescript/check.sh
+
 venv: $(STAMP) ## create .venv and install the dev dependency group
 
 clean: ## remove the venv, the SQLite files, collected static files and caches
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
+	rm -rf clients/typescript/node_modules clients/typescript/generated clients/typescript/.npm-cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 $(STAMP): pyproject.toml

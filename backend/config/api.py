@@ -6,7 +6,7 @@ import logging
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI, Swagger
+from ninja import Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from api.accounts.router import router as accounts_router
@@ -32,10 +32,11 @@ from apps.core.errors import (
 from apps.core.middleware import error_response
 from apps.core.outages import OUTAGES, outage_part
 from apps.core.renderers import ApiRenderer
+from config.openapi import DocumentedAPI
 
 logger = logging.getLogger(__name__)
 
-api = NinjaAPI(
+api = DocumentedAPI(
     title="TikTok Accounts API",
     version="1.0.0",
     description="Connect, sync and manage the TikTok accounts you run.",

@@ -1,13 +1,15 @@
 """Function-level authorization (OWASP API5): JWT is the default; opting out is a decision.
 
-Generated from the OpenAPI document: an operation without `security` is public. The public
-ones are exactly those listed here, so a new public route fails this test until it is added
-on purpose (a webhook signed by its sender, say).
+Generated from the OpenAPI document: an operation that takes no user credential is public
+(`security: []`, or its sender's signature). The public ones are exactly those listed here, so
+a new public route fails this test until it is added on purpose (a webhook signed by its
+sender, say).
 """
 
 from __future__ import annotations
 
 from config.api import api
+from testing.openapi import takes_user_credential
 
 PUBLIC = {
     ("POST", "/api/auth/register"),
@@ -25,7 +27,7 @@ def test_only_the_listed_operations_are_public() -> None:
         (method.upper(), path)
         for path, methods in schema["paths"].items()
         for method, operation in methods.items()
-        if not operation.get("security")
+        if not takes_user_credential(operation)
     }
 
     assert public == PUBLIC

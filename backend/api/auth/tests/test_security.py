@@ -17,6 +17,7 @@ from django.test import Client
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from config.api import api
+from testing.openapi import takes_user_credential
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,7 @@ def _authenticated_operations() -> list[tuple[str, str]]:
     operations = []
     for path, methods in schema["paths"].items():
         for method, operation in methods.items():
-            if operation.get("security"):
+            if takes_user_credential(operation):
                 concrete = re.sub(r"\{[^}]+\}", _ANY_ID, path)
                 operations.append((method.upper(), concrete))
     return sorted(operations)
