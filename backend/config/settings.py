@@ -244,6 +244,8 @@ SYNC_STALE_AFTER_SECONDS = env_int("SYNC_STALE_AFTER_SECONDS", 21600, minimum=1)
 # The scheduled sync also refreshes the videos of accounts that granted video.list.
 SCHEDULED_SYNC_VIDEOS = env_bool("SCHEDULED_SYNC_VIDEOS", True)
 HISTORY_RETENTION_DAYS = env_int("HISTORY_RETENTION_DAYS", 400, minimum=1)
+# Older points are thinned to the last point of each account's UTC day (apps/history/services.py).
+HISTORY_RAW_RETENTION_DAYS = env_int("HISTORY_RAW_RETENTION_DAYS", 90, minimum=1)
 # Nothing configured: kombu's filesystem transport under DATA_DIR (no server, `make run`).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://localhost//")
 CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(

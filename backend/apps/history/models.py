@@ -31,9 +31,20 @@ class HistoryPoint(models.Model):
         indexes = [
             # The history of one account over a range: every read.
             models.Index(fields=["account", "at"], name="history_account_at"),
-            # The daily retention's `at < cutoff` across all accounts.
-            models.Index(fields=["at"], name="history_at"),
+            # The daily retention's `at < cutoff` across all accounts, and the thinning's walk
+            # through one day in (at, id) order, batch after batch without a sort.
+            models.Index(fields=["at", "id"], name="history_at"),
         ]
 
     def __str__(self) -> str:
         return f"{self.account_id} at {self.at.isoformat()}"
+
+
+class ThinnedDay(models.Model):
+    """A UTC day whose history is thinned to the last point of each account: read once, not on
+    every run (a point is never written into the past, so a thinned day stays thinned)."""
+
+    day = models.DateField(primary_key=True)
+
+    def __str__(self) -> str:
+        return self.day.isoformat()

@@ -1,17 +1,20 @@
-"""Writes of account history: one point per successful connect or sync, and the retention."""
+"""Writes of account history: one point per successful connect or sync, the retention, and the
+thinning of old days to one point each."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
 from django.conf import settings
+from django.db.models import Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from apps.history.models import COUNT_FIELDS, HistoryPoint
+from apps.history.models import COUNT_FIELDS, HistoryPoint, ThinnedDay
 
 PRUNE_BATCH_SIZE = 5_000
+THIN_BATCH_SIZE = 5_000
 
 
 class Counted(Protocol):
@@ -55,3 +58,64 @@ def history_prune(*, now: datetime | None = None) -> int:
         if not batch:
             return deleted
         deleted += HistoryPoint.objects.filter(pk__in=batch).delete()[0]
+
+
+def history_thin(*, now: datetime | None = None) -> int:
+    """Thins each UTC day older than HISTORY_RAW_RETENTION_DAYS to the last point of every
+    account on it (the one a `day` bucket answers); returns how many points it deleted.
+
+    Only whole days, so the `day` bucket of the day the cutoff falls in is untouched too. Each
+    day is done in keyset batches of THIN_BATCH_SIZE points, each its own short statement, then
+    recorded (ThinnedDay) so no later run reads it again. Safe to run twice, at once or after
+    a crash midway: a point is deleted only when it is not the last of its account's day, and
+    deleting such points never changes which one is last.
+    """
+    now = now or timezone.now()
+    first_raw_day = (now - timedelta(days=settings.HISTORY_RAW_RETENTION_DAYS)).astimezone(UTC)
+    first_kept_day = (now - timedelta(days=settings.HISTORY_RETENTION_DAYS)).astimezone(UTC)
+    # Older days are the retention's to delete (history_prune).
+    ThinnedDay.objects.filter(day__lt=first_kept_day.date()).delete()
+    oldest = HistoryPoint.objects.filter(at__lt=_day_start(first_raw_day.date())).aggregate(
+        oldest=Min("at")
+    )["oldest"]
+    if oldest is None:
+        return 0
+    thinned = set(ThinnedDay.objects.values_list("day", flat=True))
+    day = max(oldest.astimezone(UTC).date(), first_kept_day.date())
+    deleted = 0
+    while day < first_raw_day.date():
+        if day not in thinned:
+            deleted += _thin_day(day)
+            ThinnedDay.objects.bulk_create([ThinnedDay(day=day)], ignore_conflicts=True)
+        day += timedelta(days=1)
+    return deleted
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _thin_day(day: date) -> int:
+    """Deletes every point of `day` but the last of its account (by `at`, then id)."""
+    start = _day_start(day)
+    end = start + timedelta(days=1)
+    # A subquery per point, never a join: each is one probe of (account, at) within the day.
+    last = (
+        HistoryPoint.objects.filter(account=OuterRef("account"), at__gte=start, at__lt=end)
+        .order_by("-at", "-id")
+        .values("id")[:1]
+    )
+    cursor_at, cursor_id, deleted = start, 0, 0
+    while True:
+        # Read in (at, id) order from the cursor, along the history_at index: no sort.
+        batch = list(
+            HistoryPoint.objects.filter(at__gte=cursor_at, at__lt=end)
+            .filter(Q(at__gt=cursor_at) | Q(id__gt=cursor_id))
+            .order_by("at", "id")
+            .values_list("at", "id")[:THIN_BATCH_SIZE]
+        )
+        if not batch:
+            return deleted
+        cursor_at, cursor_id = batch[-1]
+        ids = [pk for _, pk in batch]
+        deleted += HistoryPoint.objects.filter(pk__in=ids).exclude(pk=Subquery(last)).delete()[0]

@@ -2,9 +2,9 @@
 
 config/celery.py installs it when the Celery app reads its configuration (settings.py imports
 no app). Entry names, task names and intervals are those the schedulers always used.
-Two schedulers enqueueing the same jobs do no harm: the account jobs and the retention claim
-their period (claims.py), the watchdog acts on a job with a conditional UPDATE, and each post is
-claimed by one conditional UPDATE per send and per poll.
+Two schedulers enqueueing the same jobs do no harm: the account jobs, the retention and the
+history thinning claim their period (claims.py), the watchdog acts on a job with a conditional
+UPDATE, and each post is claimed by one conditional UPDATE per send and per poll.
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+
+# Hourly: a day becomes old enough at midnight UTC, and a run cut short resumes within the hour.
+HISTORY_THIN_INTERVAL_SECONDS = 3600
 
 
 def beat_schedule() -> dict[str, dict[str, Any]]:
@@ -28,6 +31,7 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
         },
         "jobs-watchdog": {"task": "jobs.watchdog", "schedule": 60.0},
         "daily-retention": {"task": "jobs.daily_retention", "schedule": 86400.0},
+        "history-thin": {"task": "history.thin", "schedule": float(HISTORY_THIN_INTERVAL_SECONDS)},
         "posts-publish-due": {
             "task": "posts.publish_due",
             "schedule": scan,

@@ -6,6 +6,9 @@ idempotent (an account refreshed or synced meanwhile is no longer due).
 
 Task names are those of the apps these tasks came from (`tiktok_accounts.*`,
 `jobs.daily_retention`): beat entries and messages already queued refer to them.
+
+A claimed run whose worker dies is not run again by the redelivered message (the claim is
+taken): the next period does its work, since each run takes up whatever is due.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from celery import Task, shared_task
 from django.conf import settings
 from django.db.models import QuerySet
 
-from apps.history.services import history_prune
+from apps.history.services import history_prune, history_thin
+from apps.scheduling.beat import HISTORY_THIN_INTERVAL_SECONDS
 from apps.scheduling.claims import periodic_claim, periodic_claims_prune
 from apps.scheduling.scheduled_sync import accounts_sync_stale, stale_accounts
 from apps.scheduling.token_refresh import accounts_refresh_ahead, refresh_due_accounts
@@ -86,3 +90,11 @@ def daily_retention() -> None:
     periodic_claims_prune()
     history_prune()
     webhook_events_prune()
+
+
+@shared_task(name="history.thin")
+def history_thin_old_days() -> int:
+    """Thins the history older than HISTORY_RAW_RETENTION_DAYS to one point per account a day."""
+    if not periodic_claim(name="history_thin", interval_seconds=HISTORY_THIN_INTERVAL_SECONDS):
+        return 0
+    return history_thin()

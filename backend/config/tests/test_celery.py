@@ -40,6 +40,7 @@ def test_the_beat_schedule_keeps_every_entry_its_task_and_interval(settings) -> 
         ),
         "jobs-watchdog": ("jobs.watchdog", 60.0, None),
         "daily-retention": ("jobs.daily_retention", 86400.0, None),
+        "history-thin": ("history.thin", 3600.0, None),
         "posts-publish-due": ("posts.publish_due", scan, {"expires": scan}),
         "posts-poll-due": ("posts.poll_due", poll, {"expires": poll}),
     }
@@ -56,6 +57,7 @@ def test_every_task_keeps_the_name_queued_messages_use() -> None:
         "jobs.sync_chunk",
         "jobs.watchdog",
         "jobs.daily_retention",
+        "history.thin",
         "posts.publish",
         "posts.poll",
         "posts.publish_due",

@@ -180,3 +180,14 @@ def test_daily_retention_deletes_what_is_kept_for_a_limited_time_once_a_day(user
     ]
     assert not HistoryPoint.objects.filter(pk=old_point.pk).exists()
     assert not WebhookEvent.objects.filter(pk=old_event.pk).exists()
+
+
+def test_history_thinning_runs_once_an_hour_whatever_the_schedulers(user) -> None:
+    account = TikTokAccountFactory(user=user)
+    with time_machine.travel(datetime(2026, 6, 15, 10, 30, tzinfo=UTC), tick=False):
+        old = [_point(account, days_ago=100) for _ in range(3)]
+        tasks.history_thin_old_days.delay()
+        again = _point(account, days_ago=100)  # left alone by a run that does nothing
+        tasks.history_thin_old_days.delay()  # a second scheduler, the same hour: nothing
+
+        assert set(HistoryPoint.objects.values_list("pk", flat=True)) == {old[-1].pk, again.pk}
