@@ -163,4 +163,5 @@ def test_every_analytics_statement_reads_through_an_index(account) -> None:
             assert "Seq Scan" not in plan, plan
             assert "Index" in plan, plan
     names = " ".join(statements)
-    assert "history_historypoint" in names and "videos_tiktokvideo" in names
+    assert "history_historypoint" in names
+    assert "videos_tiktokvideo" in names

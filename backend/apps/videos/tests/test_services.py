@@ -11,7 +11,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.audit.services import SYSTEM
-from apps.videos import services
 from apps.videos.models import TikTokVideo, VideoHistoryPoint
 from apps.videos.services import account_videos_sync, video_history_prune
 from testing.factories import TikTokVideoFactory
@@ -106,4 +105,4 @@ def test_prune_deletes_video_points_older_than_the_history_retention(
 
     assert video_history_prune(now=T0) == 3
     assert sorted((T0 - p.at).days for p in VideoHistoryPoint.objects.all()) == [29, 30]
-    assert services.video_history_prune(now=T0) == 0
+    assert video_history_prune(now=T0) == 0
