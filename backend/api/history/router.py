@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from api.csv_export import CSV_OPENAPI, csv_response, csv_time
+from api.csv_export import CSV_OPENAPI, CsvTime, csv_response, csv_time
 from api.history.schemas import HistoryOut, HistoryQuery
 from api.round_trip import user_rate_limit
 from apps.core.errors import NOT_FOUND, READ_ERRORS, ErrorOut
@@ -43,11 +43,12 @@ def account_history_csv(
     request: HttpRequest, account_id: uuid.UUID, query: Query[HistoryQuery]
 ) -> Any:
     account = account_get(user=request.auth, account_id=account_id)
-    rows = history_export_rows(
+    points = history_points(
         account_id=account.id, since=query.since, until=query.until, bucket=query.bucket
     )
     return csv_response(
         filename=f"account-{account.id}-history.csv",
         header=("at", *COUNT_FIELDS),
-        rows=((csv_time(at), *counts) for at, *counts in rows),
+        rows=((csv_time(at), *counts) for at, *counts in history_export_rows(points)),
+        copy=points.values_list(CsvTime("at"), *COUNT_FIELDS),
     )

@@ -95,10 +95,7 @@ def followers_change(*, days: int, now: datetime) -> Expression:
 EXPORT_CHUNK_SIZE = 2_000
 
 
-def history_export_rows(
-    *, account_id: uuid.UUID, since: datetime, until: datetime, bucket: Bucket
-) -> Iterator[tuple[Any, ...]]:
+def history_export_rows(points: QuerySet[HistoryPoint]) -> Iterator[tuple[Any, ...]]:
     """`history_points` as `(at, *COUNT_FIELDS)` tuples, read in chunks of EXPORT_CHUNK_SIZE
     (a server-side cursor on PostgreSQL), so an export's memory stays flat."""
-    points = history_points(account_id=account_id, since=since, until=until, bucket=bucket)
     return points.values_list("at", *COUNT_FIELDS).iterator(chunk_size=EXPORT_CHUNK_SIZE)

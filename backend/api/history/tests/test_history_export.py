@@ -6,8 +6,10 @@ import csv
 import io
 import uuid
 from datetime import UTC, datetime, timedelta
+from unittest.mock import patch
 
 import pytest
+from django.db import connection
 from django.http import StreamingHttpResponse
 
 from api import csv_export
@@ -131,3 +133,20 @@ def test_the_openapi_document_declares_text_csv_for_200_and_json_errors() -> Non
     assert list(responses[200]["content"]) == ["text/csv"]
     for status in (401, 404, 422, 429):
         assert list(responses[status]["content"]) == ["application/json"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+@pytest.mark.parametrize("bucket", ["raw", "hour", "day"])
+def test_postgresqls_copy_writes_the_same_bytes_as_python(auth_client, account, bucket) -> None:
+    _points(account, 50, step=timedelta(minutes=7, microseconds=123))
+    HistoryPoint.objects.create(
+        account=account, at=T0 + timedelta(seconds=1), follower_count=0, following_count=0,
+        likes_count=2**62, video_count=0,
+    )  # fmt: skip
+    url = f"/api/accounts/{account.pk}/history.csv"
+
+    copied = auth_client.get(url, {"bucket": bucket, **RANGE})
+    with patch.object(csv_export.connection, "vendor", "sqlite"):  # the rows path, on PostgreSQL
+        written = auth_client.get(url, {"bucket": bucket, **RANGE})
+
+    assert b"".join(copied.streaming_content) == b"".join(written.streaming_content)
