@@ -10,6 +10,7 @@ from ninja import Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from api.accounts.router import router as accounts_router
+from api.analytics.router import router as analytics_router
 from api.audit.router import router as audit_router
 from api.auth.router import router as auth_router
 from api.auth.security import JWTAuth
@@ -129,6 +130,7 @@ def unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 api.add_router("/auth", auth_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/accounts", history_router)
+api.add_router("/accounts", analytics_router)
 api.add_router("/webhooks", webhooks_router)
 api.add_router("/accounts", videos_router)
 api.add_router("/accounts", account_posts_router)

@@ -6,6 +6,8 @@ from typing import Literal
 
 from ninja import Field, Schema
 
+from apps.history.selectors import Bucket
+
 
 class VideoOut(Schema):
     id: uuid.UUID
@@ -40,3 +42,17 @@ class VideoListQuery(Schema):
 class VideoSyncOut(Schema):
     synced: int
     has_more: bool
+
+
+class VideoPointOut(Schema):
+    at: datetime
+    view_count: int
+    like_count: int
+    comment_count: int
+    share_count: int
+
+
+class VideoHistoryOut(Schema):
+    video_id: uuid.UUID
+    bucket: Bucket
+    points: list[VideoPointOut]

@@ -1,4 +1,5 @@
-"""Followers over time as inline SVG drawn by the service: no script, no CDN, no static file.
+"""Followers over time as inline SVG drawn by the service: no script, no CDN, no static file;
+the period's figures as a table beside it.
 
 Each point is also a marker: an account connected today has one or two points at the right
 edge of a 90-day axis, where a line alone is a dot nobody sees (or nothing, for one point).
@@ -6,13 +7,14 @@ edge of a 90-day axis, where a line alone is a dot nobody sees (or nothing, for 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from apps.history.models import HistoryPoint
+from apps.history.period import Change
 
 WIDTH, HEIGHT = 640, 220
 LEFT, RIGHT, TOP, BOTTOM = 70, 10, 10, 30  # room for the axis labels
@@ -85,3 +87,32 @@ def followers_chart(
         count=count,
         markers=markers,
     )
+
+
+def period_figures_table(figures: Mapping[str, Change]) -> SafeString:
+    """The period's start, end and change of each figure, as the analytics route gives them."""
+    rows = format_html_join(
+        "",
+        '<tr><th scope="row">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
+        (
+            (
+                name,
+                _number(change.start),
+                _number(change.end),
+                _number(change.change, sign=True),
+                "—" if change.change_pct is None else f"{change.change_pct:+.2f} %",
+            )
+            for name, change in figures.items()
+        ),
+    )
+    return format_html(
+        '<table class="history-period-figures"><thead><tr><th></th><th>start</th><th>end</th>'
+        "<th>change</th><th>change %</th></tr></thead><tbody>{}</tbody></table>",
+        rows,
+    )
+
+
+def _number(value: int | None, *, sign: bool = False) -> str:
+    if value is None:
+        return "—"
+    return f"{value:+,}" if sign else f"{value:,}"

@@ -1,5 +1,5 @@
-"""Writes of account history: one point per successful connect or sync, the retention, and the
-thinning of old days to one point each."""
+"""Writes of history: one account point per successful connect or sync, the retention of
+every history, and the thinning of old account days to one point each."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.db.models import Min, OuterRef, Q, Subquery
+from django.db.models import Min, Model, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from apps.history.models import COUNT_FIELDS, HistoryPoint, ThinnedDay
@@ -41,23 +41,27 @@ def history_record(*, accounts: Iterable[Counted], at: datetime) -> None:
     )
 
 
-def history_prune(*, now: datetime | None = None) -> int:
-    """Deletes points older than HISTORY_RETENTION_DAYS; returns how many.
+def points_prune(points: QuerySet[Model], *, now: datetime | None = None) -> int:
+    """Deletes the `points` (any series with an indexed `at`) older than
+    HISTORY_RETENTION_DAYS; returns how many.
 
-    In batches of PRUNE_BATCH_SIZE rows, each its own short statement, so a first run over a
-    large backlog never holds a long lock or a huge transaction.
+    One retention for every history the service keeps (accounts', videos'). In batches of
+    PRUNE_BATCH_SIZE rows, each its own short statement, so a first run over a large backlog
+    never holds a long lock or a huge transaction.
     """
     cutoff = (now or timezone.now()) - timedelta(days=settings.HISTORY_RETENTION_DAYS)
+    old = points.filter(at__lt=cutoff)
     deleted = 0
     while True:
-        batch = list(
-            HistoryPoint.objects.filter(at__lt=cutoff).values_list("pk", flat=True)[
-                :PRUNE_BATCH_SIZE
-            ]
-        )
+        batch = list(old.values_list("pk", flat=True)[:PRUNE_BATCH_SIZE])
         if not batch:
             return deleted
-        deleted += HistoryPoint.objects.filter(pk__in=batch).delete()[0]
+        deleted += points.filter(pk__in=batch).delete()[0]
+
+
+def history_prune(*, now: datetime | None = None) -> int:
+    """Deletes account points past the retention; returns how many."""
+    return points_prune(HistoryPoint.objects.all(), now=now)
 
 
 def history_thin(*, now: datetime | None = None) -> int:

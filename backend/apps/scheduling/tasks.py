@@ -24,6 +24,7 @@ from apps.scheduling.scheduled_sync import accounts_sync_stale, stale_accounts
 from apps.scheduling.token_refresh import accounts_refresh_ahead, refresh_due_accounts
 from apps.tiktok_accounts.models import TikTokAccount
 from apps.tiktok_accounts.services.bulk_sync import RATE_LIMIT_RETRIES, chunks, retry_delay
+from apps.videos.services import video_history_prune
 from apps.webhooks.services import webhook_events_prune
 
 
@@ -89,6 +90,7 @@ def daily_retention() -> None:
         return
     periodic_claims_prune()
     history_prune()
+    video_history_prune()
     webhook_events_prune()
 
 

@@ -24,7 +24,8 @@ from django.utils.safestring import SafeString
 
 from apps.audit.services import RequestMeta
 from apps.core.admin import ViewOnlyAdmin
-from apps.history.chart import followers_chart
+from apps.history.chart import followers_chart, period_figures_table
+from apps.history.period import history_period
 from apps.history.selectors import Bucket, followers_change, history_points
 from apps.tiktok_accounts.models import TikTokAccount
 from apps.tiktok_accounts.services import account_batch_sync, account_restore
@@ -97,7 +98,7 @@ class TikTokAccountAdmin(ViewOnlyAdmin):
                     "following_count",
                     "likes_count",
                     "video_count",
-                    "followers_chart",
+                    ("followers_chart", "period_figures"),  # one line: side by side
                 )
             },
         ),
@@ -119,7 +120,12 @@ class TikTokAccountAdmin(ViewOnlyAdmin):
     # Belt and braces: should editing ever be switched on, no ModelForm the admin builds may
     # carry a token column (test_admin catches a token added to the read-only display).
     exclude = HIDDEN_FIELDS
-    readonly_fields = tuple(name for _, options in fieldsets for name in options["fields"])
+    readonly_fields = tuple(
+        name
+        for _, options in fieldsets
+        for line in options["fields"]
+        for name in (line if isinstance(line, tuple) else (line,))
+    )
     actions = ("sync_selected", "restore_selected")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TikTokAccount]:
@@ -157,6 +163,12 @@ class TikTokAccountAdmin(ViewOnlyAdmin):
         since = until - timedelta(days=CHART_DAYS)
         points = history_points(account_id=account.pk, since=since, until=until, bucket=Bucket.DAY)
         return followers_chart(list(points), since=since, until=until)
+
+    @admin.display(description=f"last {CHART_DAYS} days")
+    def period_figures(self, account: TikTokAccount) -> SafeString:
+        """Beside the chart (one fieldset line): the figures the analytics route gives."""
+        since = timezone.now() - timedelta(days=CHART_DAYS)
+        return period_figures_table(history_period(account_id=account.pk, since=since))
 
     @admin.display(description="audit log")
     def audit_entries(self, account: TikTokAccount) -> SafeString:

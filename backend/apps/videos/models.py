@@ -63,3 +63,37 @@ class TikTokVideo(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.video_id
+
+
+# The counts a video point holds, in the order the API and the CSV give them.
+VIDEO_COUNT_FIELDS = ("view_count", "like_count", "comment_count", "share_count")
+
+
+class VideoHistoryPoint(models.Model):
+    """A video's counts when a sync found them changed since its previous point; never updated.
+
+    Pruned with the account history (HISTORY_RETENTION_DAYS).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    # No index of its own: `(video, at)` below starts with it.
+    video = models.ForeignKey(
+        TikTokVideo, on_delete=models.CASCADE, related_name="history", db_index=False
+    )
+    at = models.DateTimeField()
+    view_count = models.BigIntegerField()
+    like_count = models.BigIntegerField()
+    comment_count = models.BigIntegerField()
+    share_count = models.BigIntegerField()
+
+    class Meta:
+        ordering = ("at", "id")
+        indexes = [
+            # A video's points over a range, and its latest point at every sync.
+            models.Index(fields=["video", "at"], name="video_history_video_at"),
+            # The daily retention's `at < cutoff` across all videos.
+            models.Index(fields=["at"], name="video_history_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.video_id} at {self.at.isoformat()}"

@@ -1,4 +1,5 @@
-"""Writes on videos: a sync stores the account's newest videos as TikTok lists them."""
+"""Writes on videos: a sync stores the account's newest videos as TikTok lists them, and a
+history point for each whose counts changed."""
 
 from __future__ import annotations
 
@@ -7,13 +8,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from apps.audit.services import RequestMeta
 from apps.core.fields import TokenUnreadableError
+from apps.history.services import points_prune
 from apps.tiktok_accounts.models import TikTokAccount
 from apps.tiktok_accounts.services.scoped_calls import api_error, call_with_token
-from apps.videos.models import SYNCED_FIELDS, TikTokVideo
+from apps.videos.models import (
+    SYNCED_FIELDS,
+    VIDEO_COUNT_FIELDS,
+    TikTokVideo,
+    VideoHistoryPoint,
+)
 from integrations.tiktok import content_client
 from integrations.tiktok.errors import TikTokError
 
@@ -27,8 +36,10 @@ class VideoSyncResult:
     has_more: bool
 
 
+@transaction.atomic
 def _videos_store(account: TikTokAccount, videos: list[content_client.Video]) -> None:
-    """One INSERT ... ON CONFLICT UPDATE for the whole page, on PostgreSQL and SQLite alike."""
+    """One INSERT ... ON CONFLICT UPDATE for the whole page, on PostgreSQL and SQLite alike,
+    then the page's history points (two more statements at most)."""
     now = timezone.now()
     TikTokVideo.objects.bulk_create(
         [
@@ -55,6 +66,34 @@ def _videos_store(account: TikTokAccount, videos: list[content_client.Video]) ->
         unique_fields=["account", "video_id"],
         update_fields=SYNCED_FIELDS,
     )
+    _video_history_record(account, [video.id for video in videos], at=now)
+
+
+def _video_history_record(account: TikTokAccount, video_ids: list[str], *, at: datetime) -> None:
+    """A point for each of the page's videos whose counts differ from its latest point (or
+    that has none): one SELECT, the latest point of each read as top-1 subqueries of the
+    `(video, at)` index, and one INSERT.
+
+    Runs in the upsert's transaction: the upsert holds the page's rows until commit, so two
+    syncs of one account take turns, and the second compares with the first one's points.
+    """
+    latest = VideoHistoryPoint.objects.filter(video=OuterRef("pk")).order_by("-at", "-id")
+    rows = TikTokVideo.objects.filter(account=account, video_id__in=video_ids).values_list(
+        "pk",
+        *VIDEO_COUNT_FIELDS,
+        *(Subquery(latest.values(name)[:1]) for name in VIDEO_COUNT_FIELDS),
+    )
+    size = len(VIDEO_COUNT_FIELDS)
+    VideoHistoryPoint.objects.bulk_create(
+        VideoHistoryPoint(video_id=pk, at=at, **dict(zip(VIDEO_COUNT_FIELDS, current, strict=True)))
+        for pk, *counts in rows
+        if (current := counts[:size]) != counts[size:]
+    )
+
+
+def video_history_prune(*, now: datetime | None = None) -> int:
+    """Deletes video points past the account history's retention; returns how many."""
+    return points_prune(VideoHistoryPoint.objects.all(), now=now)
 
 
 def account_videos_sync(*, account: TikTokAccount, meta: RequestMeta) -> VideoSyncResult:

@@ -21,14 +21,18 @@ from django.utils import timezone
 from apps.jobs.models import Job, JobStatus
 from apps.posts.models import Post, PostStatus
 from testing.accounts import fake_grant, new_open_id
-from testing.factories import TikTokAccountFactory, personal_workspace
+from testing.factories import TikTokAccountFactory, TikTokVideoFactory, personal_workspace
 from testing.fake_tiktok import FakeTikTok
 
 
 @dataclass(frozen=True)
 class OwnedObject:
-    create: Callable[[AbstractBaseUser, FakeTikTok], uuid.UUID]
+    """`create(user, fake)`, or `create(user, fake, parent_id)` when `within` names the path
+    parameter of the object it belongs to (a video within its account)."""
+
+    create: Callable[..., uuid.UUID]
     not_found_code: str
+    within: str | None = None
 
 
 def linked_account(user: AbstractBaseUser, fake: FakeTikTok) -> uuid.UUID:
@@ -73,11 +77,20 @@ def scheduled_post(user: AbstractBaseUser, fake: FakeTikTok) -> uuid.UUID:
     ).id
 
 
+def account_video(
+    user: AbstractBaseUser, fake: FakeTikTok, account_id: uuid.UUID | None = None
+) -> uuid.UUID:
+    """A video of `account_id`, or of a new account of the user."""
+    return TikTokVideoFactory(account_id=account_id or linked_account(user, fake)).id
+
+
 # Path parameter name -> how to make one for a user, and the code of its 404.
 OWNED_OBJECTS: dict[str, OwnedObject] = {
     "account_id": OwnedObject(linked_account, "ACCOUNT_NOT_FOUND"),
     "job_id": OwnedObject(finished_job, "JOB_NOT_FOUND"),
     "post_id": OwnedObject(scheduled_post, "POST_NOT_FOUND"),
+    # The contract answers a video that is not the account's as the account itself.
+    "video_id": OwnedObject(account_video, "ACCOUNT_NOT_FOUND", within="account_id"),
 }
 
 
@@ -128,3 +141,13 @@ def owned_object(parameter: str) -> OwnedObject:
             f"No factory for path parameter {{{parameter}}}: add one to OWNED_OBJECTS in "
             f"{__name__}, so the authorization matrix and the fuzzer cover the route."
         ) from None
+
+
+def owned_ids(names: list[str], user: AbstractBaseUser, fake: FakeTikTok) -> dict[str, uuid.UUID]:
+    """One object of the user per path parameter, each within the one its `within` names."""
+    made: dict[str, uuid.UUID] = {}
+    for name in names:
+        owned = owned_object(name)
+        parent = made.get(owned.within) if owned.within else None
+        made[name] = owned.create(user, fake, parent) if parent else owned.create(user, fake)
+    return made

@@ -43,6 +43,7 @@ LAYERS = (
     Layer(("apps.history", "apps.webhooks")),
     Layer(("apps.tiktok_accounts",)),
     Layer(("apps.videos", "apps.posts")),
+    Layer(("apps.analytics",)),
     Layer(("apps.jobs",)),
     Layer(("apps.scheduling",)),
     Layer(("api.*",), sideways=True),

@@ -17,7 +17,13 @@ from django.test import Client
 
 from apps.audit.models import AuditLog
 from config.api import api
-from config.tests.owned_objects import ID_PARAMETER, example_body, id_operations, owned_object
+from config.tests.owned_objects import (
+    ID_PARAMETER,
+    example_body,
+    id_operations,
+    owned_ids,
+    owned_object,
+)
 from testing.http import assert_error, bearer_header
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +59,7 @@ def test_another_users_object_answers_404_and_changes_nothing(
     user, other_user, fake_tiktok, method: str, path: str
 ) -> None:
     names = ID_PARAMETER.findall(path)
-    theirs = {name: owned_object(name).create(other_user, fake_tiktok) for name in names}
+    theirs = owned_ids(names, other_user, fake_tiktok)
     code = owned_object(names[0]).not_found_code
     audit_entries, tiktok_calls = AuditLog.objects.count(), len(fake_tiktok.requests)
     client = Client(headers=bearer_header(user))
@@ -76,7 +82,7 @@ def test_another_users_object_answers_404_and_changes_nothing(
 @pytest.mark.parametrize(("method", "path"), OPERATIONS)
 def test_the_owner_reaches_the_same_object(user, fake_tiktok, method: str, path: str) -> None:
     names = ID_PARAMETER.findall(path)
-    mine = {name: owned_object(name).create(user, fake_tiktok) for name in names}
+    mine = owned_ids(names, user, fake_tiktok)
 
     response = _call(Client(headers=bearer_header(user)), method, path, mine)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -61,7 +62,12 @@ def fuzz_world(fake_tiktok, settings) -> FuzzWorld:
     world = FuzzWorld(headers=bearer_header(user))
     for parameter in sorted(set(_ID_PARAMETER.findall(" ".join(_schema_paths())))):
         factory = owned_object(parameter)
-        world.owned[parameter] = [str(factory.create(user, fake_tiktok)) for _ in range(3)]
+        if factory.within:  # one in each of the parents made before (sorted: parents first)
+            parents = [uuid.UUID(parent) for parent in world.owned[factory.within]]
+            made = [factory.create(user, fake_tiktok, parent) for parent in parents]
+        else:
+            made = [factory.create(user, fake_tiktok) for _ in range(3)]
+        world.owned[parameter] = [str(pk) for pk in made]
     return world
 
 

@@ -124,6 +124,8 @@ class FakeContent:
         self._fake = fake
         self._lock = threading.Lock()
         self._video_counts: dict[str, int] = {}
+        # (open_id, index) -> views added to that video's own: its counts changed.
+        self._extra_views: dict[tuple[str, int], int] = {}
         self.publishes: dict[str, Publish] = {}
         self.reset()
 
@@ -148,6 +150,12 @@ class FakeContent:
             raise ValueError("count cannot be negative")
         with self._lock:
             self._video_counts[open_id] = count
+
+    def add_views(self, open_id: str, index: int, views: int) -> None:
+        """The `index`-th video (0 = oldest) of `open_id` gains `views` views."""
+        with self._lock:
+            key = (open_id, index)
+            self._extra_views[key] = self._extra_views.get(key, 0) + views
 
     def fail_publishes(self, reason: str | None) -> None:
         """Publishes initialised from now on end FAILED with `reason` (None: they succeed)."""
@@ -188,6 +196,8 @@ class FakeContent:
         match action:
             case "videos":
                 self.set_videos(args["open_id"], int(args["count"]))
+            case "add_views":
+                self.add_views(args["open_id"], int(args["index"]), int(args["views"]))
             case "fail_publishes":
                 self.fail_publishes(args.get("reason"))
             case "post_ids":
@@ -247,8 +257,14 @@ class FakeContent:
             newest = min(newest, (cursor // 1000 - _VIDEO_EPOCH) // 3600 - 1)
         size = min(max_count, self.page_cap or max_count)
         indexes = range(newest, max(newest - size, -1), -1)
+        with self._lock:
+            extra = {i: self._extra_views.get((identity.open_id, i), 0) for i in indexes}
         videos = [
-            {name: value for name, value in _video(identity.open_id, i).items() if name in fields}
+            {
+                name: value + extra[i] if name == "view_count" else value
+                for name, value in _video(identity.open_id, i).items()
+                if name in fields
+            }
             for i in indexes
         ]
         last = _VIDEO_EPOCH + indexes[-1] * 3600 if indexes else _VIDEO_EPOCH

@@ -87,7 +87,7 @@ def test_sync_stores_tiktok_fields_with_utc_create_time(
 
 
 @pytest.mark.parametrize("pages", [1, 2, 3])
-def test_sync_costs_one_statement_per_page_whatever_the_page_size(
+def test_sync_costs_three_statements_per_page_whatever_the_page_size(
     auth_client, user, link_account, fake_tiktok, pages
 ) -> None:
     counts = []
@@ -99,8 +99,10 @@ def test_sync_costs_one_statement_per_page_whatever_the_page_size(
         fake_tiktok.content.page_cap = page_size
         with CaptureQueriesContext(connection) as queries:
             assert _sync(auth_client, account).status_code == 200
-        writes = [q["sql"] for q in queries if "videos_tiktokvideo" in q["sql"]]
-        assert len(writes) == pages
+        sqls = [q["sql"] for q in queries]
+        # Per page: the upsert, the read of each video's latest point, the new points.
+        assert sum(sql.startswith('INSERT INTO "videos_tiktokvideo"') for sql in sqls) == pages
+        assert sum('"videos_videohistorypoint"' in sql for sql in sqls) == 2 * pages
         counts.append(len(queries))
 
     assert counts[0] == counts[1]

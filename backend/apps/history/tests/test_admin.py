@@ -167,3 +167,31 @@ def test_the_change_page_says_when_there_is_no_history(admin_client) -> None:
 
     assert "No history in this period." in html
     assert 'history-chart"' not in html
+
+
+def test_the_change_page_shows_the_periods_figures_beside_the_chart(admin_client) -> None:
+    account = TikTokAccountFactory()
+    HistoryPoint.objects.bulk_create(
+        HistoryPoint(account=account, at=NOW - timedelta(days=days), following_count=0, **counts)
+        for days, counts in (
+            (100, {"follower_count": 1, "likes_count": 1, "video_count": 1}),
+            (91, {"follower_count": 800, "likes_count": 5_000, "video_count": 0}),  # the start
+            (2, {"follower_count": 1_000, "likes_count": 4_990, "video_count": 3}),  # the end
+        )
+    )
+
+    url = reverse("admin:tiktok_accounts_tiktokaccount_change", args=[account.pk])
+    html = admin_client.get(url).content.decode()
+
+    # One fieldset line holds both (Django lays a line's fields out side by side).
+    line = re.search(r'<div class="form-row field-followers_chart field-period_figures">', html)
+    assert line
+    rows = re.findall(r'<tr><th scope="row">(\w+)</th>((?:<td>[^<]*</td>){4})</tr>', html)
+    cells = {name: re.findall(r"<td>([^<]*)</td>", tds) for name, tds in rows}
+    # followers 800 -> 1,000: +200, 200 / 800 = +25.00 %; likes 5,000 -> 4,990: -10, -0.20 %;
+    # videos 0 -> 3: +3, no percentage from 0
+    assert cells == {
+        "followers": ["800", "1,000", "+200", "+25.00 %"],
+        "likes": ["5,000", "4,990", "-10", "-0.20 %"],
+        "videos": ["0", "3", "+3", "—"],
+    }

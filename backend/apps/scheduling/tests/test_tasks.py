@@ -16,8 +16,9 @@ from apps.history.models import HistoryPoint
 from apps.scheduling import tasks
 from apps.scheduling.models import PeriodicClaim
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
+from apps.videos.models import TikTokVideo, VideoHistoryPoint
 from apps.webhooks.models import WebhookEvent, WebhookStatus
-from testing.factories import TikTokAccountFactory
+from testing.factories import TikTokAccountFactory, TikTokVideoFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -140,6 +141,29 @@ def test_scheduled_sync_picks_stale_live_active_accounts_only_once_per_period(
         assert _entries(account, "sync") == []
 
 
+def test_scheduled_sync_records_video_points_only_for_videos_whose_counts_changed(
+    user, link_account, fake_tiktok
+) -> None:
+    account, person = link_account(user, last_synced_at=None)
+    fake_tiktok.content.set_videos(person.open_id, 3)
+
+    tasks.sync_stale_accounts.delay()
+    fake_tiktok.content.add_views(person.open_id, 2, 40)
+    for _ in range(2):  # the next periods, the account stale again: one change in all
+        _next_period()
+        TikTokAccount.objects.filter(pk=account.pk).update(last_synced_at=None)
+        tasks.sync_stale_accounts.delay()
+
+    assert fake_tiktok.count("video_list") == 3
+    points = VideoHistoryPoint.objects.filter(video__account=account)
+    assert points.count() == 4
+    newest = TikTokVideo.objects.filter(account=account).order_by("-create_time").first()
+    assert list(points.filter(video=newest).values_list("view_count", flat=True)) == [
+        newest.view_count - 40,
+        newest.view_count,
+    ]
+
+
 # --- daily retention --------------------------------------------------------------------------
 
 
@@ -147,6 +171,13 @@ def _point(account, *, days_ago: int) -> HistoryPoint:
     at = timezone.now() - timedelta(days=days_ago)
     counts = dict.fromkeys(("follower_count", "following_count", "likes_count", "video_count"), 1)
     return HistoryPoint.objects.create(account=account, at=at, **counts)
+
+
+def _video_point(video, days_ago: int) -> VideoHistoryPoint:
+    counts = dict.fromkeys(("view_count", "like_count", "comment_count", "share_count"), 1)
+    return VideoHistoryPoint.objects.create(
+        video=video, at=timezone.now() - timedelta(days=days_ago), **counts
+    )
 
 
 def _event(key: str, *, days_ago: int) -> WebhookEvent:
@@ -166,6 +197,8 @@ def test_daily_retention_deletes_what_is_kept_for_a_limited_time_once_a_day(user
     settings.HISTORY_RETENTION_DAYS = 30
     account = TikTokAccountFactory(user=user)
     old_point, new_point = _point(account, days_ago=31), _point(account, days_ago=29)
+    video = TikTokVideoFactory(account=account)
+    old_video_point, new_video_point = _video_point(video, 31), _video_point(video, 29)
     old_event, new_event = _event("old", days_ago=5), _event("new", days_ago=3)
     PeriodicClaim.objects.create(key="old", claimed_at=timezone.now() - timedelta(days=8))
 
@@ -179,6 +212,8 @@ def test_daily_retention_deletes_what_is_kept_for_a_limited_time_once_a_day(user
         f"daily_retention:86400:{int(datetime(2026, 3, 2, tzinfo=UTC).timestamp()) // 86400}"
     ]
     assert not HistoryPoint.objects.filter(pk=old_point.pk).exists()
+    assert list(VideoHistoryPoint.objects.values_list("pk", flat=True)) == [new_video_point.pk]
+    assert old_video_point.pk != new_video_point.pk
     assert not WebhookEvent.objects.filter(pk=old_event.pk).exists()
 
 
