@@ -94,7 +94,7 @@ def test_cancelling_on_the_consent_page_redirects_back_with_access_denied(fake_t
         {"response_type": "token"},
         {"redirect_uri": "/relative"},
         {"redirect_uri": "https://app.example/cb?x=1"},
-        {"scope": "user.info.basic,video.upload"},
+        {"scope": "user.info.basic,research.data.basic"},  # a scope the fake does not know
         {"state": ""},
     ],
 )
@@ -167,7 +167,10 @@ def test_control_endpoints_drive_the_fake_from_another_process(fake_tiktok):
         "video_list": 0,
         "creator_info": 0,
         "video_init": 0,
+        "inbox_init": 0,
+        "content_init": 0,
         "status_fetch": 0,
+        "upload": 0,
     }
     assert stats["latency"] == 0.01
     assert stats["identities"] == len(fake_tiktok.identities)
