@@ -218,7 +218,8 @@ TIKTOK_TIMEOUT_SECONDS = env_float("TIKTOK_TIMEOUT_SECONDS", 10.0)
 # Requested at connect. The profile scopes are required (connect fails without them); the
 # video ones are optional: a route that needs a missing one answers TIKTOK_REAUTH_REQUIRED.
 TIKTOK_REQUIRED_SCOPES = ["user.info.basic", "user.info.profile", "user.info.stats"]
-TIKTOK_SCOPES = [*TIKTOK_REQUIRED_SCOPES, "video.list", "video.publish"]
+# video.upload: inbox posts (the creator finishes them in the TikTok app).
+TIKTOK_SCOPES = [*TIKTOK_REQUIRED_SCOPES, "video.list", "video.publish", "video.upload"]
 # A webhook whose signed timestamp is further than this from now, either way, is refused.
 TIKTOK_WEBHOOK_TOLERANCE_SECONDS = env_int("TIKTOK_WEBHOOK_TOLERANCE_SECONDS", 300, minimum=1)
 BATCH_SYNC_MAX_WORKERS = env_int("BATCH_SYNC_MAX_WORKERS", 5, minimum=1)

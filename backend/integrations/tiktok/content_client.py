@@ -1,12 +1,16 @@
-"""TikTok client for an account's content: the video list and the direct post of a video.
+"""TikTok client for an account's content: the video list, and the Content Posting API's
+inits (a video posted directly or sent to the inbox, pulled from a URL or uploaded from a file;
+photos posted directly or sent to the inbox) and status fetch.
 
 Same rules as `client.py`, whose request helper it uses (timeout, per-thread session, TikTok's
-error bodies mapped to `exceptions.py`): one function per endpoint, typed results.
+error bodies mapped to `errors.py`): one function per endpoint, typed results. Every successful
+init is a new post at TikTok: none of them is idempotent. A FILE_UPLOAD init's chunks go to
+`uploads.upload_chunk`, cut by `uploads.chunk_plan`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, Field
@@ -14,6 +18,7 @@ from pydantic import BaseModel, BeforeValidator, Field
 from apps.core.fields import ensure_readable
 from integrations.tiktok.client import _USER_INFO_ERRORS, _ErrorFactory, _parse, _request
 from integrations.tiktok.errors import PostingRefusedError, TikTokError
+from integrations.tiktok.uploads import ChunkPlan
 
 VIDEO_PAGE_SIZE = 20
 # TikTok's documented refusals of the posting endpoints; anything else undocumented is a 502.
@@ -93,6 +98,18 @@ class _PublishInitAnswer(BaseModel):
     data: _PublishInit
 
 
+class UploadTarget(BaseModel):
+    """A FILE_UPLOAD init's answer. The upload URL is valid for one hour and its query holds a
+    credential: repr=False keeps it out of reprs and logs."""
+
+    publish_id: str = Field(min_length=1)
+    upload_url: str = Field(min_length=1, repr=False)
+
+
+class _UploadTargetAnswer(BaseModel):
+    data: UploadTarget
+
+
 def post_id_text(value: Any) -> str:
     """A TikTok post id as its exact digits. The ids are 64-bit integers: JSON parsing keeps
     an integer literal an int, and a float (which would have lost digits) is refused here."""
@@ -106,6 +123,8 @@ class PublishStatus(BaseModel):
 
     status: str = Field(min_length=1)
     fail_reason: str = ""
+    uploaded_bytes: int = 0  # FILE_UPLOAD: how far TikTok has the file (where to resume)
+    downloaded_bytes: int = 0
     # Sic: TikTok's own spelling. Empty until moderation ends, and forever for a post that is
     # not public.
     publicaly_available_post_id: list[Annotated[str, BeforeValidator(post_id_text)]] = []
@@ -154,26 +173,86 @@ def query_creator_info(*, access_token: str) -> CreatorInfo:
     return _parse(_CreatorInfoAnswer, answer, endpoint="creator_info").data
 
 
+def _init(access_token: str, path: str, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
+    return _request(
+        "POST",
+        path,
+        endpoint=endpoint,
+        errors=_POSTING_ERRORS,
+        headers=_bearer(access_token),
+        json=body,
+    )
+
+
+def _pull(video_url: str) -> dict[str, str]:
+    return {"source": "PULL_FROM_URL", "video_url": video_url}
+
+
 def init_direct_post(*, access_token: str, video_url: str, post_info: dict[str, Any]) -> str:
     """Asks TikTok to pull `video_url` and post it; returns the publish_id. Not idempotent at
     TikTok: every successful call is a new post."""
     # Reference: https://developers.tiktok.com/doc/content-posting-api-reference-direct-post
-    answer = _request(
-        "POST",
-        "/v2/post/publish/video/init/",
-        endpoint="video_init",
-        errors=_POSTING_ERRORS,
-        headers=_bearer(access_token),
-        json={
-            "post_info": post_info,
-            "source_info": {"source": "PULL_FROM_URL", "video_url": video_url},
-        },
-    )
+    body = {"post_info": post_info, "source_info": _pull(video_url)}
+    answer = _init(access_token, "/v2/post/publish/video/init/", "video_init", body)
     return _parse(_PublishInitAnswer, answer, endpoint="video_init").data.publish_id
 
 
+def init_direct_file_upload(
+    *, access_token: str, plan: ChunkPlan, post_info: dict[str, Any]
+) -> UploadTarget:
+    """Starts a direct post whose video we upload in `plan`'s chunks to the returned URL."""
+    # Reference: https://developers.tiktok.com/doc/content-posting-api-reference-direct-post
+    body = {"post_info": post_info, "source_info": plan.source_info()}
+    answer = _init(access_token, "/v2/post/publish/video/init/", "video_init", body)
+    return _parse(_UploadTargetAnswer, answer, endpoint="video_init").data
+
+
+def init_inbox_video(*, access_token: str, video_url: str) -> str:
+    """Asks TikTok to pull `video_url` into the creator's inbox (scope video.upload), where
+    they finish the post in the app; returns the publish_id."""
+    # Reference: https://developers.tiktok.com/doc/content-posting-api-reference-upload-video
+    body = {"source_info": _pull(video_url)}
+    answer = _init(access_token, "/v2/post/publish/inbox/video/init/", "inbox_init", body)
+    return _parse(_PublishInitAnswer, answer, endpoint="inbox_init").data.publish_id
+
+
+def init_inbox_file_upload(*, access_token: str, plan: ChunkPlan) -> UploadTarget:
+    """Starts an upload of a video to the creator's inbox, in `plan`'s chunks."""
+    # Reference: https://developers.tiktok.com/doc/content-posting-api-reference-upload-video
+    body = {"source_info": plan.source_info()}
+    answer = _init(access_token, "/v2/post/publish/inbox/video/init/", "inbox_init", body)
+    return _parse(_UploadTargetAnswer, answer, endpoint="inbox_init").data
+
+
+def init_photo_post(
+    *,
+    access_token: str,
+    photo_urls: Sequence[str],
+    cover_index: int,
+    post_info: dict[str, Any],
+    inbox: bool = False,
+) -> str:
+    """Asks TikTok to pull 1..35 photos and post them (`inbox`: send them to the creator's
+    inbox, scope video.upload; `post_info` then carries no privacy or interaction settings);
+    returns the publish_id."""
+    # Reference: https://developers.tiktok.com/doc/content-posting-api-reference-photo-post
+    body = {
+        "media_type": "PHOTO",
+        "post_mode": "MEDIA_UPLOAD" if inbox else "DIRECT_POST",
+        "post_info": post_info,
+        "source_info": {
+            "source": "PULL_FROM_URL",
+            "photo_images": list(photo_urls),
+            "photo_cover_index": cover_index,
+        },
+    }
+    answer = _init(access_token, "/v2/post/publish/content/init/", "content_init", body)
+    return _parse(_PublishInitAnswer, answer, endpoint="content_init").data.publish_id
+
+
 def fetch_post_status(*, access_token: str, publish_id: str) -> PublishStatus:
-    """Where TikTok is with a publish: PROCESSING_*, PUBLISH_COMPLETE or FAILED."""
+    """Where TikTok is with a publish: PROCESSING_*, SEND_TO_USER_INBOX, PUBLISH_COMPLETE or
+    FAILED."""
     # Reference: https://developers.tiktok.com/doc/content-posting-api-reference-get-video-status
     answer = _request(
         "POST",

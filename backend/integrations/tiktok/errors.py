@@ -68,3 +68,14 @@ class PostingRefusedError(TikTokError):
     def __init__(self, message: str, *, code: str, log_id: str | None = None) -> None:
         super().__init__(message, log_id=log_id)
         self.code = code
+
+
+class UploadRefusedError(TikTokError):
+    """TikTok's upload URL refused a chunk (HTTP `status`, 4xx): out of order, of the wrong size,
+    or the URL expired or is unknown. Nothing was stored; TikTok's `uploaded_bytes` (status
+    fetch) says which chunk it wants next."""
+
+    def __init__(self, message: str, *, status: int, code: str, log_id: str | None = None) -> None:
+        super().__init__(message, log_id=log_id)
+        self.status = status
+        self.code = code

@@ -1,46 +1,58 @@
-"""The fake TikTok's video list (Display API) and direct post (Content Posting API).
+"""The fake TikTok's content endpoints: the video list (Display API) and the routing, scopes,
+per-token limits and controls of the Content Posting API, whose endpoints live in posting.py
+(inits, status) and uploads.py (FILE_UPLOAD's upload URL).
 
-Behaviour follows TikTok's docs (tiktok-api-v2-video-list, content-posting-api-reference-
-direct-post, -query-creator-info, -get-video-status, webhooks-events): scopes are honoured,
-each access token has TikTok's per-minute limits (video list 600, creator info 20, init 6,
-status fetch 30), a publish advances over status polls from PROCESSING_DOWNLOAD to
-PUBLISH_COMPLETE, or to FAILED while the failure switch is set. A public post's id is withheld
-for `post_id_delay` seconds after PUBLISH_COMPLETE (moderation; `time.time()`, so tests move it
-with time-machine) and a private one never gets one. Handlers answer
-`(HTTP status, JSON payload)`; transport.py owns the HTTP, api.py the counting and the generic
-faults.
+Behaviour follows TikTok's docs (tiktok-api-v2-video-list, content-posting-api-*): scopes are
+honoured, each access token has TikTok's per-minute limits (video list 600, creator info 20,
+each init 6, status fetch 30). Handlers answer `(HTTP status, JSON payload)`; transport.py owns
+the HTTP, api.py the counting and the generic faults.
 """
 
 from __future__ import annotations
 
 import json
-import secrets
 import threading
 import time
 import zlib
 from collections import defaultdict, deque
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from testing.fake_tiktok.posting import PRIVACY_LEVELS, Call, PostingMixin, Publish, answer
+from testing.fake_tiktok.uploads import UPLOAD_PATH, FakeUploads
+
 if TYPE_CHECKING:
-    from testing.fake_tiktok.identities import Identity
     from testing.fake_tiktok.server import FakeTikTok
 
 ROUTES = {
     ("POST", "/v2/video/list/"): "video_list",
     ("POST", "/v2/post/publish/creator_info/query/"): "creator_info",
     ("POST", "/v2/post/publish/video/init/"): "video_init",
+    ("POST", "/v2/post/publish/inbox/video/init/"): "inbox_init",
+    ("POST", "/v2/post/publish/content/init/"): "content_init",
     ("POST", "/v2/post/publish/status/fetch/"): "status_fetch",
+    # TikTok's upload URLs live on another host; the upload id and token are in the query.
+    ("PUT", UPLOAD_PATH): "upload",
 }
 ENDPOINTS = tuple(ROUTES.values())
-SCOPES = {
-    "video_list": "video.list",
-    "creator_info": "video.publish",
-    "video_init": "video.publish",
-    "status_fetch": "video.publish",
+# Any one of these scopes lets a token call the endpoint (the content init then checks the one
+# its post_mode needs); the upload URL is its own credential.
+SCOPES: dict[str, tuple[str, ...]] = {
+    "video_list": ("video.list",),
+    "creator_info": ("video.publish",),
+    "video_init": ("video.publish",),
+    "inbox_init": ("video.upload",),
+    "content_init": ("video.publish", "video.upload"),
+    "status_fetch": ("video.publish", "video.upload"),
 }
 # Per access token and sliding minute, as TikTok documents them.
-PER_TOKEN_LIMITS = {"video_list": 600, "creator_info": 20, "video_init": 6, "status_fetch": 30}
+PER_TOKEN_LIMITS = {
+    "video_list": 600,
+    "creator_info": 20,
+    "video_init": 6,
+    "inbox_init": 6,
+    "content_init": 6,
+    "status_fetch": 30,
+}
 VIDEO_FIELDS = (
     "id",
     "create_time",
@@ -70,28 +82,7 @@ POSTING_ERRORS = {
     "invalid_publish_id": 400,
     "token_not_authorized_for_specified_publish_id": 400,
 }
-PRIVACY_LEVELS = ("PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR", "SELF_ONLY")
-# Webhook events that carry the post id (sic: TikTok spells the second one so).
-ID_EVENTS = ("post.publish.publicly_available", "post.publish.no_longer_publicaly_available")
 _VIDEO_EPOCH = 1_700_000_000  # create_time of the oldest fake video
-
-
-@dataclass
-class Publish:
-    publish_id: str
-    open_id: str
-    privacy_level: str
-    video_url: str
-    title: str
-    fail_reason: str | None
-    polls: int = 0
-    post_id: int | None = None
-    completed_at: float | None = None  # when a status fetch first answered PUBLISH_COMPLETE
-
-
-def _answer(status: int, code: str, message: str, log_id: str, data: Any = None) -> tuple:
-    error = {"code": code, "message": message, "log_id": log_id}
-    return status, {"data": {} if data is None else data, "error": error}
 
 
 def _video(open_id: str, index: int) -> dict[str, Any]:
@@ -117,8 +108,8 @@ def _video(open_id: str, index: int) -> dict[str, Any]:
     }
 
 
-class FakeContent:
-    """Videos and publishes of the fake's identities; controls mirror `FakeTikTok`'s."""
+class FakeContent(PostingMixin):
+    """Videos, publishes and uploads of the fake's identities; controls mirror `FakeTikTok`'s."""
 
     def __init__(self, fake: FakeTikTok) -> None:
         self._fake = fake
@@ -127,9 +118,11 @@ class FakeContent:
         # (open_id, index) -> views added to that video's own: its counts changed.
         self._extra_views: dict[tuple[str, int], int] = {}
         self.publishes: dict[str, Publish] = {}
+        self.uploads = FakeUploads()
         self.reset()
 
     def reset(self) -> None:
+        """Forgets tuning, windows, inits and the received upload bytes (publishes stay)."""
         with self._lock:
             self._windows: dict[tuple[str, str], deque[float]] = defaultdict(deque)
             # A page size below max_count: TikTok may answer short pages with has_more true.
@@ -142,6 +135,7 @@ class FakeContent:
             self.post_id_delay = 0.0
             # Post ids handed out first, in order (e.g. ids a float would corrupt).
             self.next_post_ids: deque[int] = deque()
+        self.uploads.reset()
 
     # --- controls ----------------------------------------------------------------------------
     def set_videos(self, open_id: str, count: int) -> None:
@@ -169,28 +163,28 @@ class FakeContent:
             self.post_id_delay = seconds
             self.next_post_ids.extend(ids or [])
 
-    def post_event(
-        self, publish_id: str, event: str, create_time: int | None = None
-    ) -> dict[str, Any]:
-        """The webhook TikTok would send for `event` on this publish (unsigned body as a dict).
-        `create_time` defaults to now; pass a delivery's own to redeliver it as TikTok retries."""
-        publish = self.publishes[publish_id]
-        content: dict[str, Any] = {"publish_id": publish_id, "publish_type": "DIRECT_PUBLISH"}
-        if event == "post.publish.failed":
-            content["reason"] = publish.fail_reason or "internal"
-        elif event in ID_EVENTS:
-            with self._lock:
-                publish.post_id = publish.post_id or self._post_id()
-            content["post_id"] = str(publish.post_id)
-        elif event != "post.publish.complete":
-            raise ValueError(f"unknown post event {event}")
+    def received(self, publish_id: str) -> bytes:
+        """The bytes a FILE_UPLOAD publish has received so far, to compare with those sent."""
+        return self.uploads.content(self._upload_of(publish_id))
+
+    def upload_state(self, publish_id: str) -> dict[str, Any]:
+        """What a FILE_UPLOAD publish has received: size, SHA-256 and the chunk ranges."""
+        upload = self._upload_of(publish_id)
         return {
-            "client_key": self._fake.client_key,
-            "event": event,
-            "create_time": int(time.time()) if create_time is None else create_time,
-            "user_openid": publish.open_id,
-            "content": json.dumps(content),
+            "video_size": upload.video_size,
+            "chunk_size": upload.chunk_size,
+            "total_chunk_count": upload.total_chunk_count,
+            "received_bytes": upload.received_bytes,
+            "complete": upload.complete,
+            "ranges": [list(span) for span in upload.ranges],
+            "sha256": self.uploads.sha256(upload),
         }
+
+    def _upload_of(self, publish_id: str) -> Any:
+        upload = self.publishes[publish_id].upload
+        if upload is None:
+            raise ValueError(f"{publish_id} is not a FILE_UPLOAD publish")
+        return upload
 
     def control(self, action: str, args: dict[str, Any]) -> dict[str, Any]:
         match action:
@@ -204,31 +198,36 @@ class FakeContent:
                 self.delay_post_ids(float(args.get("delay", 0)), args.get("ids"))
             case "post_event":
                 return self.post_event(args["publish_id"], args["event"])
+            case "upload":
+                return self.upload_state(args["publish_id"])
             case _:
                 raise KeyError(action)
         return {"ok": True}
 
     # --- TikTok's API ------------------------------------------------------------------------
     def serve(self, endpoint: str, request: Any, log_id: str) -> tuple[int, dict[str, Any]]:
+        if endpoint == "upload":
+            status, code, message = self.uploads.receive(request)
+            return answer(status, code, message, log_id)
         token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         found = self._fake.grant_info(token)
         if found is None:
             message = "The access token is invalid or not found in the request."
-            return _answer(401, "access_token_invalid", message, log_id)
+            return answer(401, "access_token_invalid", message, log_id)
         identity, scopes = found
-        if SCOPES[endpoint] not in scopes:
-            message = f"The user did not authorize the scope {SCOPES[endpoint]}."
-            return _answer(401, "scope_not_authorized", message, log_id)
+        if not set(SCOPES[endpoint]) & set(scopes):
+            message = f"The user did not authorize the scope {' or '.join(SCOPES[endpoint])}."
+            return answer(401, "scope_not_authorized", message, log_id)
         if not self._within_limit(endpoint, token):
-            return _answer(429, "rate_limit_exceeded", "Too many requests.", log_id)
+            return answer(429, "rate_limit_exceeded", "Too many requests.", log_id)
         try:
             body = json.loads(request.body or b"{}")
             if not isinstance(body, dict):
                 raise TypeError
         except (ValueError, TypeError):
-            return _answer(400, "invalid_params", "The body must be a JSON object.", log_id)
+            return answer(400, "invalid_params", "The body must be a JSON object.", log_id)
         handler = getattr(self, f"_{endpoint}")
-        return handler(identity, body, request.query, log_id)
+        return handler(Call(identity, tuple(scopes), body, request.query, log_id))
 
     def _within_limit(self, endpoint: str, token: str) -> bool:
         now = time.monotonic()
@@ -241,15 +240,17 @@ class FakeContent:
             window.append(now)
             return True
 
-    def _video_list(self, identity: Identity, body: dict, query: dict, log_id: str) -> tuple:
-        fields = [name for name in query.get("fields", "").split(",") if name]
+    def _video_list(self, call: Call) -> tuple:
+        body, log_id = call.body, call.log_id
+        fields = [name for name in call.query.get("fields", "").split(",") if name]
         max_count = body.get("max_count", 10)
         if not fields or any(name not in VIDEO_FIELDS for name in fields):
-            return _answer(400, "invalid_params", "Invalid fields parameter.", log_id)
+            return answer(400, "invalid_params", "Invalid fields parameter.", log_id)
         if not isinstance(max_count, int) or not 1 <= max_count <= 20:
-            return _answer(400, "invalid_params", "max_count must be 1..20.", log_id)
+            return answer(400, "invalid_params", "max_count must be 1..20.", log_id)
+        open_id = call.identity.open_id
         with self._lock:
-            count = self._video_counts.get(identity.open_id, identity.video_count)
+            count = self._video_counts.get(open_id, call.identity.video_count)
         cursor = body.get("cursor")
         # Newest first; the cursor is the create_time in ms of the last video already seen.
         newest = count - 1
@@ -258,11 +259,11 @@ class FakeContent:
         size = min(max_count, self.page_cap or max_count)
         indexes = range(newest, max(newest - size, -1), -1)
         with self._lock:
-            extra = {i: self._extra_views.get((identity.open_id, i), 0) for i in indexes}
+            extra = {i: self._extra_views.get((open_id, i), 0) for i in indexes}
         videos = [
             {
                 name: value + extra[i] if name == "view_count" else value
-                for name, value in _video(identity.open_id, i).items()
+                for name, value in _video(open_id, i).items()
                 if name in fields
             }
             for i in indexes
@@ -270,67 +271,4 @@ class FakeContent:
         last = _VIDEO_EPOCH + indexes[-1] * 3600 if indexes else _VIDEO_EPOCH
         more = bool(indexes) and indexes[-1] > 0
         data = {"videos": videos, "cursor": last * 1000, "has_more": more}
-        return _answer(200, "ok", "", log_id, data)
-
-    def _creator_info(self, identity: Identity, body: dict, query: dict, log_id: str) -> tuple:
-        data = {
-            "creator_avatar_url": identity.avatar_url,
-            "creator_username": identity.username,
-            "creator_nickname": identity.display_name,
-            "privacy_level_options": list(self.privacy_level_options),
-            "comment_disabled": False,
-            "duet_disabled": False,
-            "stitch_disabled": True,
-            "max_video_post_duration_sec": 600,
-        }
-        return _answer(200, "ok", "", log_id, data)
-
-    def _video_init(self, identity: Identity, body: dict, query: dict, log_id: str) -> tuple:
-        post, source = body.get("post_info") or {}, body.get("source_info") or {}
-        url = source.get("video_url")
-        if source.get("source") != "PULL_FROM_URL" or not str(url).startswith("https://"):
-            return _answer(400, "invalid_param", "source_info needs an https video_url.", log_id)
-        if len(str(post.get("title", ""))) > 2200:
-            return _answer(400, "invalid_param", "The title is too long.", log_id)
-        if post.get("privacy_level") not in self.privacy_level_options:
-            message = "The privacy level is not one of the creator's options."
-            return _answer(403, "privacy_level_option_mismatch", message, log_id)
-        publish = Publish(
-            publish_id=f"v_pub_url~v2-1.{secrets.token_hex(10)}",
-            open_id=identity.open_id,
-            privacy_level=post["privacy_level"],
-            video_url=url,
-            title=str(post.get("title", "")),
-            fail_reason=self.fail_reason,
-        )
-        with self._lock:
-            self.publishes[publish.publish_id] = publish
-            self.inits.append(publish)
-        return _answer(200, "ok", "", log_id, {"publish_id": publish.publish_id})
-
-    def _status_fetch(self, identity: Identity, body: dict, query: dict, log_id: str) -> tuple:
-        with self._lock:
-            publish = self.publishes.get(str(body.get("publish_id")))
-            if publish is None:
-                return _answer(400, "invalid_publish_id", "The publish_id does not exist.", log_id)
-            if publish.open_id != identity.open_id:
-                code = "token_not_authorized_for_specified_publish_id"
-                return _answer(400, code, "This token cannot see that publish_id.", log_id)
-            publish.polls += 1
-            data: dict[str, Any] = {"status": "PROCESSING_DOWNLOAD", "downloaded_bytes": 1024}
-            if publish.polls >= self.polls_to_complete and publish.fail_reason:
-                data = {"status": "FAILED", "fail_reason": publish.fail_reason}
-            elif publish.polls >= self.polls_to_complete:
-                data = {"status": "PUBLISH_COMPLETE", "publicaly_available_post_id": []}
-                publish.completed_at = publish.completed_at or time.time()
-                moderated = time.time() >= publish.completed_at + self.post_id_delay
-                if publish.privacy_level == "PUBLIC_TO_EVERYONE" and moderated:
-                    publish.post_id = publish.post_id or self._post_id()
-                    data["publicaly_available_post_id"] = [publish.post_id]
-        return _answer(200, "ok", "", log_id, data)
-
-    def _post_id(self) -> int:
-        """The next queued id, else a random 19-digit one (the caller holds the lock)."""
-        if self.next_post_ids:
-            return self.next_post_ids.popleft()
-        return 7_400_000_000_000_000_000 + secrets.randbelow(10**15)
+        return answer(200, "ok", "", log_id, data)

@@ -19,7 +19,7 @@ SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
     "user.info.stats": ("follower_count", "following_count", "likes_count", "video_count"),
 }
 FIELD_SCOPE = {name: scope for scope, names in SCOPE_FIELDS.items() for name in names}
-SCOPES = (*SCOPE_FIELDS, *sorted(set(content.SCOPES.values())))
+SCOPES = (*SCOPE_FIELDS, *sorted({name for names in content.SCOPES.values() for name in names}))
 
 # Profiles that exercise unicode end to end: usernames, display names, emoji.
 _DEMO_PROFILES = (

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from testing.fake_tiktok import content
@@ -21,12 +21,33 @@ if TYPE_CHECKING:
     from testing.fake_tiktok.server import FakeTikTok
 
 
+class BodyStream:
+    """A PUT body read as it arrives (an upload chunk may be 128 MB): at most Content-Length
+    bytes; whatever the handler leaves unread is drained before answering, so the connection
+    stays usable."""
+
+    def __init__(self, rfile: IO[bytes], length: int) -> None:
+        self._rfile = rfile
+        self.remaining = length
+
+    def read(self, size: int) -> bytes:
+        block = self._rfile.read(min(size, self.remaining)) if self.remaining else b""
+        self.remaining = self.remaining - len(block) if block else 0
+        return block
+
+    def drain(self) -> None:
+        while self.read(64 * 1024):
+            pass
+
+
 @dataclass(frozen=True)
 class Request:
     query: dict[str, str]
     form: dict[str, str]
     body: bytes
     headers: Message
+    # Only for PUT: its body is streamed, never read whole (`body` is then empty).
+    stream: BodyStream | None = None
 
 
 @dataclass(frozen=True)
@@ -88,15 +109,26 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._dispatch("POST")
 
+    def do_PUT(self) -> None:
+        if "Transfer-Encoding" in self.headers:
+            # TikTok wants a Content-Length on every chunk; the unread body ends the connection.
+            self.close_connection = True
+            self._send(json_response(411, {"error": "Content-Length is required."}))
+            return
+        self._dispatch("PUT")
+
     def _dispatch(self, method: str) -> None:
         url = urlsplit(self.path)
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        length = int(self.headers.get("Content-Length") or 0)
+        stream = BodyStream(self.rfile, length) if method == "PUT" else None
+        body = b"" if stream else self.rfile.read(length)
         is_form = self.headers.get_content_type() == "application/x-www-form-urlencoded"
         request = Request(
             query=dict(parse_qsl(url.query, keep_blank_values=True)),
             form=dict(parse_qsl(body.decode("utf-8", "replace"))) if is_form else {},
             body=body,
             headers=self.headers,
+            stream=stream,
         )
         fake = self.server.fake
         path = url.path
@@ -121,6 +153,8 @@ class Handler(BaseHTTPRequestHandler):
             response = fake.control(path.removeprefix("/_fake/"), request)
         else:
             response = json_response(404, {"error": f"no route {method} {path}"})
+        if stream is not None:
+            stream.drain()
         self._send(response)
 
     def _send(self, response: Response) -> None:

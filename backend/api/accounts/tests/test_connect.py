@@ -80,6 +80,7 @@ def test_connect_start_answers_tiktoks_authorize_url(auth_client, user, fake_tik
         "user.info.stats",
         "video.list",
         "video.publish",
+        "video.upload",
     }
     assert query["response_type"] == "code"
     assert query["redirect_uri"] == django_settings.TIKTOK_REDIRECT_URI

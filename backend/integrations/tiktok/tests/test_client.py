@@ -33,6 +33,7 @@ ALL_SCOPES = [
     "user.info.stats",
     "video.list",
     "video.publish",
+    "video.upload",
 ]
 
 

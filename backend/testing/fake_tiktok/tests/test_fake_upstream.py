@@ -72,9 +72,10 @@ def test_denying_a_scope_on_the_consent_page_grants_the_others_only(fake_tiktok)
     )
 
     back = parse_qs(urlsplit(answer.headers["Location"]).query)
-    assert back["scopes"] == ["user.info.basic,user.info.profile,video.list,video.publish"]
+    granted = "user.info.basic,user.info.profile,video.list,video.publish,video.upload"
+    assert back["scopes"] == [granted]
     grant = client.exchange_code(code=back["code"][0])
-    assert grant.scopes == ["user.info.basic", "user.info.profile", "video.list", "video.publish"]
+    assert grant.scopes == granted.split(",")
 
 
 def test_cancelling_on_the_consent_page_redirects_back_with_access_denied(fake_tiktok):
@@ -94,7 +95,7 @@ def test_cancelling_on_the_consent_page_redirects_back_with_access_denied(fake_t
         {"response_type": "token"},
         {"redirect_uri": "/relative"},
         {"redirect_uri": "https://app.example/cb?x=1"},
-        {"scope": "user.info.basic,video.upload"},
+        {"scope": "user.info.basic,research.data.basic"},  # a scope the fake does not know
         {"state": ""},
     ],
 )
@@ -167,7 +168,10 @@ def test_control_endpoints_drive_the_fake_from_another_process(fake_tiktok):
         "video_list": 0,
         "creator_info": 0,
         "video_init": 0,
+        "inbox_init": 0,
+        "content_init": 0,
         "status_fetch": 0,
+        "upload": 0,
     }
     assert stats["latency"] == 0.01
     assert stats["identities"] == len(fake_tiktok.identities)
