@@ -65,7 +65,7 @@ def test_thirty_days_match_the_hand_computation(account) -> None:
         _video(account, "2026-03-01T12:00:00", 1_500, 30, 5, 0),  # at SINCE: in the period
     ]
     _video(account, "2026-03-01T11:59:59", 100_000, 9_999, 999, 99)  # before the period
-    other = TikTokAccountFactory(workspace=account.workspace)  # another account's data counts nowhere
+    other = TikTokAccountFactory(workspace=account.workspace)  # its data counts nowhere here
     _point(other, _at("2026-03-30T00:00:00"), 1, 1, 1)
     _video(other, "2026-03-20T00:00:00", 9_000, 9_000, 9_000, 9_000)
 
