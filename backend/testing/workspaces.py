@@ -1,13 +1,19 @@
-"""Workspaces for tests: a team with one member of each role, and joining one directly."""
+"""Workspaces for tests: a team with one member of each role, joining one directly, and
+clients that call the API as one of them."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.http import HttpResponse
+from django.test import Client
 
 from apps.workspaces.models import Membership, Role, Workspace
 from testing.factories import UserFactory
+from testing.http import bearer_header
 
 
 def join(workspace: Workspace, user: AbstractBaseUser, role: Role) -> Membership:
@@ -36,3 +42,15 @@ def make_team(name: str = "Acme social team") -> Team:
     for user, role in zip(users, (Role.OWNER, Role.ADMIN, Role.EDITOR, Role.VIEWER), strict=True):
         join(workspace, user, role)
     return Team(workspace, *users)
+
+
+def client_of(user: AbstractBaseUser) -> Client:
+    return Client(headers=bearer_header(user))
+
+
+def send(
+    client: Client, method: str, path: str, body: dict[str, Any] | None = None
+) -> HttpResponse:
+    """Any method with a JSON body (Django's client has none for DELETE with a body)."""
+    data = "" if body is None else json.dumps(body)
+    return client.generic(method, path, data=data, content_type="application/json")

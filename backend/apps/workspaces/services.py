@@ -3,8 +3,8 @@
 The caller's role (`access`, checked by the API before) says what they may do; the rules of
 the contract's roles table that depend on the TARGET member are here: an admin may act on
 editors and viewers only (and make them nothing above editor), an owner on anyone. The last
-owner is protected: changing an owner locks the workspace's owner rows first, so two owners
-demoting each other at once cannot leave the workspace without one.
+owner is protected: a member change locks the workspace row, then the owner rows when it
+changes an owner, so two owners stepping down at once cannot leave the workspace without one.
 
 Memberships are written with .save()/.delete()/.create() only: their signals mark the cached
 role stale (apps.workspaces.access), so a removed or demoted member is refused at once.
@@ -95,15 +95,20 @@ def workspace_delete(*, access: WorkspaceAccess) -> None:
 
 
 def _target(workspace_id: uuid.UUID, user_id: object) -> Membership:
-    """The member acted on, locked, with the workspace (for `personal`)."""
+    """The member acted on, locked, with the workspace (for `personal`).
+
+    The workspace row is locked first (FOR NO KEY UPDATE: inserts that reference it, such as
+    a connected account, do not wait): every change of a member of one workspace takes the
+    same first lock, so two of them queue instead of deadlocking on each other's rows."""
+    workspace = Workspace.objects.select_for_update(no_key=True).filter(id=workspace_id).first()
     try:
-        return (
-            Membership.objects.select_for_update()
-            .select_related("workspace")
-            .get(workspace_id=workspace_id, user_id=user_id)
+        target = Membership.objects.select_for_update().get(
+            workspace_id=workspace_id, user_id=user_id
         )
     except Membership.DoesNotExist:
         raise MemberNotFound from None
+    target.workspace = workspace  # type: ignore[assignment]
+    return target
 
 
 def _may_act_on(access: WorkspaceAccess, target: Membership, new_role: Role | None) -> None:
@@ -117,8 +122,8 @@ def _may_act_on(access: WorkspaceAccess, target: Membership, new_role: Role | No
 
 
 def _keep_an_owner(target: Membership) -> None:
-    """409 LAST_OWNER when `target`, an owner, is the workspace's only one (rows locked, so
-    a concurrent demotion of the other owner waits for this transaction)."""
+    """409 LAST_OWNER when `target`, an owner, is the workspace's only one. The owner rows are
+    locked (after the workspace, see `_target`): no other owner changes until this commits."""
     owners = Membership.objects.select_for_update().filter(
         workspace_id=target.workspace_id, role=Role.OWNER
     )
