@@ -33,6 +33,7 @@ from apps.core.errors import (
     READ_ERRORS,
     WORKSPACE_ERRORS,
     ErrorOut,
+    MemberNotFound,
     WorkspaceNotFound,
 )
 from apps.workspaces import invitations, selectors, services
@@ -44,6 +45,14 @@ invitation_router = Router(tags=["workspaces"])
 
 MEMBER_ERRORS = {**READ_ERRORS, **WORKSPACE_ERRORS}
 CONFLICT = {409: ErrorOut}
+
+
+def _member_pk(user_id: str) -> int:
+    """A user id is an integer; anything else names no member (404, like an unknown one),
+    so that every `{..._id}` of the API answers a foreign or made-up id the same way."""
+    if not user_id.isascii() or not user_id.isdigit() or len(user_id) > 18:
+        raise MemberNotFound
+    return int(user_id)
 
 
 def _workspace(request: HttpRequest, workspace_id: uuid.UUID) -> WorkspaceView:
@@ -126,11 +135,11 @@ def member_list(request: HttpRequest, workspace_id: uuid.UUID) -> Any:
 )
 @path_workspace(Role.ADMIN, scope="manage")
 def member_role_change(
-    request: HttpRequest, workspace_id: uuid.UUID, user_id: int, payload: MemberRoleIn
+    request: HttpRequest, workspace_id: uuid.UUID, user_id: str, payload: MemberRoleIn
 ) -> Any:
     return services.member_role_change(
         access=request.workspace,  # type: ignore[attr-defined]
-        user_id=user_id,
+        user_id=_member_pk(user_id),
         role=payload.role,
         meta=RequestMeta.from_request(request),
     )
@@ -144,10 +153,10 @@ def member_role_change(
     summary="Remove a member, or leave (your own user id)",
 )
 @path_workspace(Role.VIEWER, scope="manage")
-def member_remove(request: HttpRequest, workspace_id: uuid.UUID, user_id: int) -> Any:
+def member_remove(request: HttpRequest, workspace_id: uuid.UUID, user_id: str) -> Any:
     services.member_remove(
         access=request.workspace,  # type: ignore[attr-defined]
-        user_id=user_id,
+        user_id=_member_pk(user_id),
         meta=RequestMeta.from_request(request),
     )
     return Status(204, None)

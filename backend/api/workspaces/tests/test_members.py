@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from apps.audit.models import AuditLog
@@ -75,7 +77,7 @@ def test_an_unknown_member_is_404_member_not_found() -> None:
     outsider = UserFactory()
     owner = client_of(team.owner)
 
-    for user_id in (outsider.pk, 999_999):
+    for user_id in (outsider.pk, 999_999, "not-a-number", uuid.uuid4(), "\uff11"):  # a fullwidth 1
         assert_error(
             send(owner, "DELETE", _member_url(team.workspace, user_id)), 404, "MEMBER_NOT_FOUND"
         )
