@@ -6,6 +6,9 @@ by `X-Workspace-Id`, or the caller's personal one, and the caller's role there
 (request.workspace), and each route says the least role it needs with `@requires(...)`. A
 route without that rule cannot be declared: `WorkspaceRouter` refuses it at import, so no new
 route can forget it (config/tests/test_role_matrix.py walks them all).
+
+The `/api/workspaces/{workspace_id}` routes name their workspace in the path instead: they
+declare their least role with `@path_workspace(...)`, which applies the same `requires`.
 """
 
 from __future__ import annotations
@@ -20,15 +23,21 @@ from django.http import HttpRequest
 from ninja import Router
 
 from api.auth.security import JWTAuth
-from api.round_trip import user_round_trip
+from api.round_trip import RoundTripPlan, planned, rate_checked, user_round_trip
 from apps.core.errors import (
     WORKSPACE_ERRORS,
     InsufficientRole,
     InvalidInput,
     WorkspaceNotFound,
 )
-from apps.core.user_cache import user_from_cached
-from apps.workspaces.access import WorkspaceAccess, caller_in_workspace, member_cache_key
+from apps.core.shared_cache import cache_is_shared
+from apps.core.user_cache import STALE, user_from_cached
+from apps.workspaces.access import (
+    WorkspaceAccess,
+    caller_in_workspace,
+    member_cache_key,
+    member_role,
+)
 from apps.workspaces.models import Role
 from apps.workspaces.personal import personal_workspace_id
 
@@ -59,6 +68,15 @@ def requested_workspace_id(request: HttpRequest, user_id: object) -> uuid.UUID |
         found = None
     setattr(request, _REQUESTED, found)
     return found
+
+
+def member_access(workspace_id: uuid.UUID, user_id: object, cached: Any) -> WorkspaceAccess:
+    """The caller's role in the workspace (`cached`: its cache value), or 404
+    WORKSPACE_NOT_FOUND: a missing workspace and another team's answer alike."""
+    role = member_role(workspace_id, user_id, cached)
+    if role is None:
+        raise WorkspaceNotFound
+    return WorkspaceAccess(workspace_id, user_id, role)
 
 
 def requires(role: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -102,24 +120,70 @@ class WorkspaceJWTAuth(JWTAuth):
             return None
         if role is None:
             raise WorkspaceNotFound
+        access = WorkspaceAccess(workspace_id, user.pk, role)
         request.user = user
-        request.workspace = WorkspaceAccess(workspace_id, user.pk, role)  # type: ignore[attr-defined]
+        request.workspace = access  # type: ignore[attr-defined]
         return user
 
 
-class WorkspaceRouter(Router):
+class RoleRouter(Router):
+    """A router that shows each route's least role in the OpenAPI document
+    (`x-required-role`), for the routes that declare one (`requires`, `path_workspace`)."""
+
+    def add_api_operation(self, path: str, methods: list[str], view_func: Any, **kw: Any) -> None:
+        role = getattr(view_func, ROLE_ATTRIBUTE, None)
+        if role is not None:
+            kw["openapi_extra"] = {**(kw.get("openapi_extra") or {}), "x-required-role": role.value}
+        super().add_api_operation(path, methods, view_func, **kw)
+
+
+class WorkspaceRouter(RoleRouter):
     """A router whose every route acts in a workspace and declares its least role."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(auth=WorkspaceJWTAuth(), **kwargs)
 
     def add_api_operation(self, path: str, methods: list[str], view_func: Any, **kw: Any) -> None:
-        role = getattr(view_func, ROLE_ATTRIBUTE, None)
-        if role is None:
+        if getattr(view_func, ROLE_ATTRIBUTE, None) is None:
             raise TypeError(f"{view_func.__qualname__}: a workspace route needs @requires(role)")
         # Every workspace route may answer 404 WORKSPACE_NOT_FOUND and 403 INSUFFICIENT_ROLE.
         kw["response"] = {**kw["response"], **WORKSPACE_ERRORS}
         extra = dict(kw.pop("openapi_extra", None) or {})
         extra["parameters"] = [*extra.get("parameters", []), HEADER_PARAMETER]
-        extra["x-required-role"] = role.value
         super().add_api_operation(path, methods, view_func, openapi_extra=extra, **kw)
+
+
+def _path_member_key(request: HttpRequest, user_id: object) -> list[str]:
+    """The caller's membership of the path's workspace, read in the auth's round trip."""
+    raw = (request.resolver_match.kwargs if request.resolver_match else {}).get("workspace_id")
+    try:
+        workspace_id = uuid.UUID(str(raw))
+    except ValueError:
+        return []  # answered 422 before the view runs
+    return [member_cache_key(workspace_id, user_id)] if cache_is_shared() else []
+
+
+def path_workspace(role: Role, *, scope: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """For a `/workspaces/{workspace_id}/...` route (the workspace named by the path, not the
+    header): counts the call against the caller's `scope` rate limit, then 404
+    WORKSPACE_NOT_FOUND to a non-member and `requires(role)`. The membership comes from the
+    auth's round trip, like the header routes' (api.round_trip)."""
+
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
+        checked = requires(role)(view)
+
+        @functools.wraps(checked)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            request = args[0]
+            assert isinstance(request, HttpRequest)
+            fetched = rate_checked(request, scope)
+            workspace_id = kwargs["workspace_id"]
+            assert isinstance(workspace_id, uuid.UUID)
+            key = member_cache_key(workspace_id, request.auth.pk)  # type: ignore[attr-defined]
+            cached = fetched.values.get(key) if fetched and fetched.reached else STALE
+            request.workspace = member_access(workspace_id, request.auth.pk, cached)  # type: ignore[attr-defined]
+            return checked(*args, **kwargs)
+
+        return planned(RoundTripPlan(scope, keys=_path_member_key))(wrapper)
+
+    return decorator

@@ -21,6 +21,8 @@ from api.posts.router import account_router as account_posts_router
 from api.posts.router import router as posts_router
 from api.videos.router import router as videos_router
 from api.webhooks.router import router as webhooks_router
+from api.workspaces.router import invitation_router
+from api.workspaces.router import router as workspaces_router
 from apps.core.errors import (
     ApplicationError,
     InternalError,
@@ -137,4 +139,6 @@ api.add_router("/accounts", account_posts_router)
 api.add_router("/posts", posts_router)
 api.add_router("/audit-logs", audit_router)
 api.add_router("/jobs", jobs_router)
+api.add_router("/workspaces", workspaces_router)
+api.add_router("/invitations", invitation_router)
 api.add_router("", health_router)

@@ -233,6 +233,10 @@ POST_PUBLISH_DEADLINE_SECONDS = env_int("POST_PUBLISH_DEADLINE_SECONDS", 7200, m
 # creator-info queries a minute per token); 0 asks TikTok every time.
 CREATOR_INFO_CACHE_SECONDS = env_int("CREATOR_INFO_CACHE_SECONDS", 60)
 
+# --- Workspaces -----------------------------------------------------------------------------
+# An invitation's token may be accepted for this long after it was created.
+INVITATION_TTL_HOURS = env_int("INVITATION_TTL_HOURS", 168, minimum=1)
+
 # --- Background work (Celery; config/celery.py reads every CELERY_* name) --------------------
 # The beat schedule, built from the intervals below: apps/scheduling/beat.py.
 TIKTOK_REQUESTS_PER_MINUTE = env_int("TIKTOK_REQUESTS_PER_MINUTE", 500, minimum=1)
@@ -261,6 +265,8 @@ RATE_LIMITS = {
     "login": env_rate("RATE_LIMIT_LOGIN", "5/m"),
     "sync_all": env_rate("RATE_LIMIT_SYNC_ALL", "2/m"),
     "post": env_rate("RATE_LIMIT_POST", "6/m"),
+    # Workspace management writes: create, rename, delete, members, invitations, accepting one.
+    "manage": env_rate("RATE_LIMIT_MANAGE", "10/m"),
     # One username from every address together: caps a brute force spread over many IPs.
     "login_username": env_rate("RATE_LIMIT_LOGIN_USERNAME", "30/h"),
 }

@@ -20,6 +20,14 @@ class AuditAction(models.TextChoices):
     POST_CREATE = "post_create"
     POST_CANCEL = "post_cancel"
     POST_STATUS = "post_status"
+    WORKSPACE_CREATE = "workspace_create"
+    WORKSPACE_RENAME = "workspace_rename"
+    WORKSPACE_UPDATE = "workspace_update"  # a setting changed, the name did not
+    INVITATION_CREATE = "invitation_create"
+    INVITATION_REVOKE = "invitation_revoke"
+    MEMBER_JOIN = "member_join"
+    MEMBER_ROLE = "member_role"
+    MEMBER_REMOVE = "member_remove"
 
 
 class ImmutableAuditLog(Exception):

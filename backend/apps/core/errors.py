@@ -90,6 +90,38 @@ class WorkspaceNotFound(ApplicationError):
     status, code, detail = 404, "WORKSPACE_NOT_FOUND", "No such workspace."
 
 
+class MemberNotFound(ApplicationError):
+    status, code, detail = 404, "MEMBER_NOT_FOUND", "No such member of this workspace."
+
+
+class InvitationNotFound(ApplicationError):
+    status, code, detail = 404, "INVITATION_NOT_FOUND", "No such pending invitation."
+
+
+class InvalidInvitation(ApplicationError):
+    status, code = 400, "INVALID_INVITATION"
+    detail = "This invitation is unknown, expired, already used or revoked."
+
+
+class LastOwner(ApplicationError):
+    status, code = 409, "LAST_OWNER"
+    detail = "A workspace needs an owner: make another member owner first."
+
+
+class AlreadyMember(ApplicationError):
+    status, code, detail = 409, "ALREADY_MEMBER", "You are already a member of this workspace."
+
+
+class WorkspaceNotEmpty(ApplicationError):
+    status, code = 409, "WORKSPACE_NOT_EMPTY"
+    detail = "This workspace still holds TikTok accounts; delete them first."
+
+
+class WorkspacePersonal(ApplicationError):
+    status, code = 409, "WORKSPACE_PERSONAL"
+    detail = "A personal workspace cannot be deleted or left, nor its user removed or demoted."
+
+
 class InsufficientRole(ApplicationError):
     status, code = 403, "INSUFFICIENT_ROLE"
 

@@ -20,17 +20,24 @@ from django.utils import timezone
 
 from apps.jobs.models import Job, JobStatus
 from apps.posts.models import Post, PostStatus
+from apps.workspaces.models import Invitation, Membership, Role, Workspace
 from testing.accounts import fake_grant, new_open_id
-from testing.factories import TikTokAccountFactory, TikTokVideoFactory, personal_workspace
+from testing.factories import (
+    TikTokAccountFactory,
+    TikTokVideoFactory,
+    UserFactory,
+    personal_workspace,
+)
 from testing.fake_tiktok import FakeTikTok
 
 
 @dataclass(frozen=True)
 class OwnedObject:
     """`create(user, fake)`, or `create(user, fake, parent_id)` when `within` names the path
-    parameter of the object it belongs to (a video within its account)."""
+    parameter of the object it belongs to (a video within its account). An id is a UUID, or
+    a user's integer."""
 
-    create: Callable[..., uuid.UUID]
+    create: Callable[..., Any]
     not_found_code: str
     within: str | None = None
 
@@ -84,6 +91,35 @@ def account_video(
     return TikTokVideoFactory(account_id=account_id or linked_account(user, fake)).id
 
 
+def team_workspace(user: AbstractBaseUser, fake: FakeTikTok) -> uuid.UUID:
+    """A team the user owns beside a second owner (so they may step down or leave); the same
+    one for every parameter of a route (`/workspaces/{workspace_id}/invitations/{...}`)."""
+    workspace = Workspace.objects.filter(
+        memberships__user=user, memberships__role=Role.OWNER, personal_for__isnull=True
+    ).first()
+    if workspace is None:
+        workspace = Workspace.objects.create(name=f"Team of {user.get_username()}")
+        Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
+        Membership.objects.create(workspace=workspace, user=UserFactory(), role=Role.OWNER)
+    return workspace.id
+
+
+def team_member(user: AbstractBaseUser, fake: FakeTikTok) -> Any:
+    """The user themself, as a member of their team (a user id is an integer)."""
+    team_workspace(user, fake)
+    return user.pk
+
+
+def pending_invitation(user: AbstractBaseUser, fake: FakeTikTok) -> uuid.UUID:
+    now = timezone.now()
+    return Invitation.objects.create(
+        workspace_id=team_workspace(user, fake),
+        role=Role.VIEWER,
+        token_hash=uuid.uuid4().hex,
+        expires_at=now + timedelta(days=1),
+    ).id
+
+
 # Path parameter name -> how to make one for a user, and the code of its 404.
 OWNED_OBJECTS: dict[str, OwnedObject] = {
     "account_id": OwnedObject(linked_account, "ACCOUNT_NOT_FOUND"),
@@ -91,6 +127,9 @@ OWNED_OBJECTS: dict[str, OwnedObject] = {
     "post_id": OwnedObject(scheduled_post, "POST_NOT_FOUND"),
     # The contract answers a video that is not the account's as the account itself.
     "video_id": OwnedObject(account_video, "ACCOUNT_NOT_FOUND", within="account_id"),
+    "workspace_id": OwnedObject(team_workspace, "WORKSPACE_NOT_FOUND"),
+    "user_id": OwnedObject(team_member, "MEMBER_NOT_FOUND"),
+    "invitation_id": OwnedObject(pending_invitation, "INVITATION_NOT_FOUND"),
 }
 
 
