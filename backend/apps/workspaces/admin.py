@@ -11,9 +11,20 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 
 from apps.core.admin import ViewOnlyAdmin
 from apps.workspaces.models import Invitation, Membership, Workspace
+
+# The admin lists that can be filtered by workspace, and their links' labels.
+HOLDINGS = (
+    ("tiktok_accounts_tiktokaccount_changelist", "TikTok accounts"),
+    ("posts_post_changelist", "Posts"),
+    ("jobs_job_changelist", "Jobs"),
+    ("audit_auditlog_changelist", "Audit log"),
+)
 
 
 class PersonalFilter(admin.SimpleListFilter):
@@ -56,7 +67,7 @@ class WorkspaceAdmin(ViewOnlyAdmin):
     search_fields = ("name",)
     search_help_text = "The workspace's name."
     date_hierarchy = "created_at"
-    fields = ("id", "name", "personal_for", "post_approval_required", "created_at")
+    fields = ("id", "name", "personal_for", "post_approval_required", "created_at", "holdings")
     readonly_fields = fields
     inlines = (MembershipInline,)
 
@@ -70,6 +81,18 @@ class WorkspaceAdmin(ViewOnlyAdmin):
     @admin.display(ordering="member_total")
     def members(self, workspace: Workspace) -> int:
         return workspace.member_total  # type: ignore[attr-defined]
+
+    @admin.display(description="holds")
+    def holdings(self, workspace: Workspace) -> SafeString:
+        """Links to what the workspace holds, each list filtered by it."""
+        return format_html_join(
+            " · ",
+            '<a href="{}?workspace__id__exact={}">{}</a>',
+            (
+                (reverse(f"admin:{changelist}"), workspace.pk, label)
+                for changelist, label in HOLDINGS
+            ),
+        )
 
 
 @admin.register(Invitation)

@@ -10,6 +10,7 @@ from apps.audit.services import RequestMeta
 from apps.workspaces.access import WorkspaceAccess
 from apps.workspaces.invitations import invitation_create
 from apps.workspaces.models import Role
+from testing.factories import TikTokAccountFactory
 from testing.workspaces import make_team
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +67,20 @@ def test_invitations_are_shown_without_their_token_or_its_hash(admin_client: Cli
         assert stored_hash not in html
         assert created.token not in html
         assert "token_hash" not in html
+
+
+def test_a_workspace_links_to_what_it_holds_each_list_filtered_by_it(admin_client) -> None:
+    mine, theirs = TikTokAccountFactory(), TikTokAccountFactory()
+    workspace = mine.workspace
+    page = admin_client.get(reverse("admin:workspaces_workspace_change", args=[workspace.pk]))
+    html = page.content.decode()
+    for changelist in ("tiktok_accounts_tiktokaccount", "posts_post", "jobs_job", "audit_auditlog"):
+        link = f"{reverse(f'admin:{changelist}_changelist')}?workspace__id__exact={workspace.pk}"
+        assert link in html
+        assert admin_client.get(link).status_code == 200
+    accounts = admin_client.get(
+        f"{reverse('admin:tiktok_accounts_tiktokaccount_changelist')}"
+        f"?workspace__id__exact={workspace.pk}"
+    ).content.decode()
+    assert mine.username in accounts
+    assert theirs.username not in accounts
