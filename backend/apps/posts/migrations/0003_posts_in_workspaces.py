@@ -5,28 +5,13 @@ UPDATE. Reverse: `workspace` goes; a row with no user (the service's own, writte
 its workspace's first owner.
 """
 
+import importlib
+
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
-from django.db.models import OuterRef, Subquery
-from django.db.models.functions import Coalesce
 
-
-def fill_workspace(apps, schema_editor):
-    Workspace = apps.get_model("workspaces", "Workspace")
-    personal = Workspace.objects.filter(personal_for_id=OuterRef("user_id")).values("id")[:1]
-    apps.get_model("posts", "Post")._base_manager.update(workspace_id=Subquery(personal))
-
-
-def fill_user(apps, schema_editor):
-    Membership = apps.get_model("workspaces", "Membership")
-    owner = (
-        Membership.objects.filter(workspace_id=OuterRef("workspace_id"), role="owner")
-        .order_by("joined_at", "id")
-        .values("user_id")[:1]
-    )
-    rows = apps.get_model("posts", "Post")._base_manager
-    rows.filter(user_id__isnull=True).update(user_id=Coalesce("user_id", Subquery(owner)))
+_personal = importlib.import_module("apps.workspaces.migrations.0002_personal_workspaces")
 
 
 class Migration(migrations.Migration):
@@ -51,7 +36,7 @@ class Migration(migrations.Migration):
         migrations.RemoveConstraint(model_name="post", name="post_unique_idempotency_key"),
         migrations.RemoveIndex(model_name="post", name="post_user_created"),
         migrations.RemoveIndex(model_name="post", name="post_user_status"),
-        migrations.RunPython(fill_workspace, fill_user),
+        _personal.move_into_personal("posts", "Post"),
         migrations.AlterField(
             model_name="post",
             name="workspace",

@@ -15,10 +15,11 @@ import importlib
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Subquery
 from django.utils import timezone
 
 _0005 = importlib.import_module("apps.tiktok_accounts.migrations.0005_live_account_count")
+_personal = importlib.import_module("apps.workspaces.migrations.0002_personal_workspaces")
 
 
 def _per_workspace(statements):
@@ -31,23 +32,9 @@ def create_triggers(apps, schema_editor):
     _0005._run(schema_editor, _per_workspace([*statements, _0005.FILL]))
 
 
-def fill_workspace(apps, schema_editor):
-    Account = apps.get_model("tiktok_accounts", "TikTokAccount")
-    Workspace = apps.get_model("workspaces", "Workspace")
-    personal = Workspace.objects.filter(personal_for_id=OuterRef("user_id")).values("id")[:1]
-    Account._base_manager.update(workspace_id=Subquery(personal))
-
-
 def fill_user(apps, schema_editor):
-    Account = apps.get_model("tiktok_accounts", "TikTokAccount")
-    Membership = apps.get_model("workspaces", "Membership")
-    owner = (
-        Membership.objects.filter(workspace_id=OuterRef("workspace_id"), role="owner")
-        .order_by("joined_at", "id")
-        .values("user_id")[:1]
-    )
-    accounts = Account._base_manager
-    accounts.update(user_id=Subquery(owner))
+    accounts = apps.get_model("tiktok_accounts", "TikTokAccount")._base_manager
+    accounts.update(user_id=Subquery(_personal.first_owner(apps)))
     twice = (
         accounts.filter(is_deleted=False)
         .values("user_id", "open_id")
@@ -98,7 +85,9 @@ class Migration(migrations.Migration):
         migrations.RemoveIndex(model_name="tiktokaccount", name="tta_user_status_created"),
         migrations.RemoveIndex(model_name="tiktokaccount", name="tta_live_user_created_id"),
         migrations.RemoveIndex(model_name="tiktokaccount", name="tta_live_user_count"),
-        migrations.RunPython(fill_workspace, fill_user),
+        # Forward as every app's rows move; back, every account gets its user again.
+        _personal.move_into_personal("tiktok_accounts", "TikTokAccount", user_back=False),
+        migrations.RunPython(migrations.RunPython.noop, fill_user),
         migrations.AlterField(
             model_name="tiktokaccount",
             name="workspace",
