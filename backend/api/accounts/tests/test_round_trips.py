@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 import redis.connection
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from apps.workspaces.models import Membership, Role, Workspace
 from testing.factories import TikTokAccountFactory
 
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
@@ -135,3 +137,25 @@ def test_a_user_deactivated_in_another_process_is_refused_here_next(auth_client,
     )
 
     assert auth_client.get("/api/auth/me").status_code == 401
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("shared_cache")
+def test_the_membership_costs_one_query_cold_with_the_user_and_none_warm(auth_client, user) -> None:
+    """The workspace check: the user and their role in one SELECT on a cold request (nothing
+    cached), no SQL once both are cached; with a team's header just the same."""
+    team = Workspace.objects.create(name="Team")
+    Membership.objects.create(workspace=team, user=user, role=Role.VIEWER)
+
+    def auth_sql(headers: dict[str, str]) -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            assert auth_client.get("/api/jobs", headers=headers).status_code == 200
+        statements = [query["sql"] for query in queries.captured_queries]
+        return [sql for sql in statements if "auth_user" in sql or "workspaces_" in sql]
+
+    for headers in ({}, {"X-Workspace-Id": str(team.pk)}):
+        cache.clear()
+        (cold,) = auth_sql(headers)
+        assert "auth_user" in cold  # one statement for both
+        assert "workspaces_membership" in cold
+        assert auth_sql(headers) == []
