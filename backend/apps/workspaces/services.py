@@ -24,6 +24,7 @@ from apps.core.errors import (
     LastOwner,
     MemberNotFound,
     WorkspaceNotEmpty,
+    WorkspaceNotFound,
     WorkspacePersonal,
 )
 from apps.workspaces.access import WorkspaceAccess
@@ -64,7 +65,9 @@ def workspace_update(
     meta: RequestMeta,
 ) -> None:
     """Renames the workspace and/or switches post approval; audits what changed."""
-    workspace = Workspace.objects.select_for_update().get(id=access.id)
+    workspace = Workspace.objects.select_for_update().filter(id=access.id).first()
+    if workspace is None:  # deleted since the caller's role was read
+        raise WorkspaceNotFound
     wanted = {"name": name, "post_approval_required": post_approval_required}
     before, after = {}, {}
     for field, value in wanted.items():
@@ -85,7 +88,9 @@ def workspace_delete(*, access: WorkspaceAccess) -> None:
     The row lock keeps an account from being connected into it meanwhile: the account's
     insert waits on it (its foreign key), then finds the workspace gone. Its audit trail
     stays, without a workspace (apps.audit.models)."""
-    workspace = Workspace.objects.select_for_update().get(id=access.id)
+    workspace = Workspace.objects.select_for_update().filter(id=access.id).first()
+    if workspace is None:  # deleted meanwhile (a concurrent delete held the lock)
+        raise WorkspaceNotFound
     if workspace.personal:
         raise WorkspacePersonal
     # Soft-deleted accounts do not count: they go with the workspace.

@@ -259,7 +259,7 @@ def test_batch_runs_the_same_number_of_queries_for_1_and_50_ids(
     auth_client, user, link_account, fake_tiktok, django_assert_num_queries
 ) -> None:
     accounts = [link_account(user)[0] for _ in range(51)]
-    auth_client.get("/api/auth/me")  # the user is then cached (with a shared cache)
+    auth_client.get("/api/jobs")  # the user and their role are then cached (shared cache)
     expected = _queries_for(auth_client, [accounts[0].id])
 
     with django_assert_num_queries(expected):

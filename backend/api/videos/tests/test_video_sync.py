@@ -91,8 +91,8 @@ def test_sync_costs_three_statements_per_page_whatever_the_page_size(
     auth_client, user, link_account, fake_tiktok, pages
 ) -> None:
     counts = []
-    # The first authenticated request may read the user from the database (then the cache).
-    assert auth_client.get("/api/auth/me").status_code == 200
+    # The first request to a workspace may read the user and role from the database.
+    assert auth_client.get("/api/jobs").status_code == 200  # caches the user and their role
     for page_size in (3, 20):
         account, person = link_account(user)
         fake_tiktok.content.set_videos(person.open_id, page_size * pages)

@@ -23,7 +23,7 @@ from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.tiktok_accounts.services import connect as connect_service
 from apps.workspaces.personal import personal_workspace_id
 from testing.accounts import as_user, personal_access
-from testing.factories import UserFactory
+from testing.factories import UserFactory, personal_workspace
 
 META = RequestMeta(ip_address="127.0.0.1", user_agent="pytest")
 
@@ -315,12 +315,16 @@ def test_list_queries_use_the_keyset_index_on_postgresql(fake_tiktok):
         pytest.skip("EXPLAIN of the list query is a PostgreSQL check")
     user, other = UserFactory(), UserFactory()
     connect(user, fake_tiktok)
-    template = TikTokAccount.objects.get(user=user)
+    template = TikTokAccount.objects.get(workspace=personal_workspace(user))
     rows = []
     for owner, count in ((user, 300), (other, 3000)):
         for number in range(count):
             row = copy.copy(template)
-            row.id, row.user, row.open_id = uuid.uuid4(), owner, f"bulk-{number}"
+            row.id, row.workspace, row.open_id = (
+                uuid.uuid4(),
+                personal_workspace(owner),
+                f"bulk-{number}",
+            )
             rows.append(row)
     TikTokAccount.objects.bulk_create(rows)
     with connection.cursor() as cursor:
@@ -333,11 +337,11 @@ def test_list_queries_use_the_keyset_index_on_postgresql(fake_tiktok):
         cursor.execute(f"EXPLAIN {statement}")
         plan = "\n".join(line for (line,) in cursor.fetchall())
     assert "Seq Scan" not in plan, plan
-    # The total: read once (an InitPlan) from the user's kept count (LiveAccountCount).
+    # The total: read once (an InitPlan) from the workspace's kept count (LiveAccountCount).
     assert "InitPlan" in plan, plan
     assert "tiktok_accounts_liveaccountcount_pkey" in plan, plan
     # The page reads the keyset index in order from the cursor's position (the row
     # comparison is an index condition): no sort, stops after limit + 1 rows.
-    assert "tta_live_user_created_id" in plan, plan
+    assert "tta_live_ws_created_id" in plan, plan
     assert "ROW(created_at, id) <" in plan, plan
     assert "Sort" not in plan, plan
