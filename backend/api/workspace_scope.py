@@ -19,7 +19,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest
 from ninja import Router
 
-from api.auth.security import JWTAuth
+from api.auth.security import REQUESTED_WORKSPACE, JWTAuth, api_key_caller
 from api.round_trip import user_round_trip
 from apps.core.errors import (
     WORKSPACE_ERRORS,
@@ -37,7 +37,13 @@ R = TypeVar("R")
 
 WORKSPACE_HEADER = "X-Workspace-Id"
 ROLE_ATTRIBUTE = "workspace_role"
-_REQUESTED = "requested_workspace_id"
+_REQUESTED = REQUESTED_WORKSPACE
+
+_MALFORMED_HEADER: dict[str, object] = {
+    "loc": ["header", WORKSPACE_HEADER],
+    "msg": "Input should be a valid UUID.",
+    "type": "uuid_parsing",
+}
 
 HEADER_PARAMETER = {
     "in": "header",
@@ -88,15 +94,7 @@ class WorkspaceJWTAuth(JWTAuth):
         if workspace_id is None:
             if user_from_cached(user_id, cached) is None:
                 return None
-            raise InvalidInput(
-                [
-                    {
-                        "loc": ["header", WORKSPACE_HEADER],
-                        "msg": "Input should be a valid UUID.",
-                        "type": "uuid_parsing",
-                    }
-                ]
-            )
+            raise InvalidInput([_MALFORMED_HEADER])
         user, role = caller_in_workspace(user_id, workspace_id, cached, member[0])
         if user is None:
             return None
@@ -105,6 +103,23 @@ class WorkspaceJWTAuth(JWTAuth):
         request.user = user
         request.workspace = WorkspaceAccess(workspace_id, user.pk, role)  # type: ignore[attr-defined]
         return user
+
+    def key_caller(self, request: HttpRequest, key: str) -> AbstractBaseUser | None:
+        """An API key acts in its own workspace only: absent header = that one, another = 404."""
+        found = api_key_caller(request, key)
+        if found is None:
+            return None
+        facts, caller = found
+        raw = request.headers.get(WORKSPACE_HEADER)
+        if raw is not None:
+            try:
+                named = uuid.UUID(raw.strip())
+            except ValueError:
+                raise InvalidInput([_MALFORMED_HEADER]) from None
+            if named != facts.workspace_id:
+                raise WorkspaceNotFound
+        request.workspace = WorkspaceAccess(facts.workspace_id, caller.user.pk, caller.role)  # type: ignore[attr-defined]
+        return caller.user
 
 
 class WorkspaceRouter(Router):

@@ -20,6 +20,8 @@ class AuditAction(models.TextChoices):
     POST_CREATE = "post_create"
     POST_CANCEL = "post_cancel"
     POST_STATUS = "post_status"
+    API_KEY_CREATE = "api_key_create"
+    API_KEY_REVOKE = "api_key_revoke"
 
 
 class ImmutableAuditLog(Exception):
