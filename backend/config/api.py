@@ -11,8 +11,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from api.accounts.router import router as accounts_router
 from api.analytics.router import router as analytics_router
-from api.audit.router import router as audit_router
 from api.api_keys.router import router as api_keys_router
+from api.audit.router import router as audit_router
 from api.auth.router import router as auth_router
 from api.auth.scopes import api_key_scope_guard
 from api.auth.security import JWTAuth

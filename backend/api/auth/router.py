@@ -7,8 +7,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from api.auth.scopes import login_only
 from api.auth.schemas import RefreshIn, RegisterIn, TokenObtainIn, TokenPairOut, UserOut
+from api.auth.scopes import login_only
 from apps.core.errors import (
     AUTH_ERRORS,
     BODY_ERRORS,

@@ -7,8 +7,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Header, Query, Status
 
-from api.posts.schemas import CreatorInfoOut, PostIn, PostListQuery, PostOut, PostPageOut
 from api.auth.scopes import key_scope
+from api.posts.schemas import CreatorInfoOut, PostIn, PostListQuery, PostOut, PostPageOut
 from api.round_trip import user_rate_limit
 from api.workspace_scope import WorkspaceRouter, requires
 from apps.api_keys.models import Scope
