@@ -22,7 +22,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest
 from ninja import Router
 
-from api.auth.security import JWTAuth
+from api.auth.security import REQUESTED_WORKSPACE, JWTAuth, api_key_caller
 from api.round_trip import RoundTripPlan, planned, rate_checked, user_round_trip
 from apps.core.errors import (
     WORKSPACE_ERRORS,
@@ -46,7 +46,13 @@ R = TypeVar("R")
 
 WORKSPACE_HEADER = "X-Workspace-Id"
 ROLE_ATTRIBUTE = "workspace_role"
-_REQUESTED = "requested_workspace_id"
+_REQUESTED = REQUESTED_WORKSPACE
+
+_MALFORMED_HEADER: dict[str, object] = {
+    "loc": ["header", WORKSPACE_HEADER],
+    "msg": "Input should be a valid UUID.",
+    "type": "uuid_parsing",
+}
 
 HEADER_PARAMETER = {
     "in": "header",
@@ -106,15 +112,7 @@ class WorkspaceJWTAuth(JWTAuth):
         if workspace_id is None:
             if user_from_cached(user_id, cached) is None:
                 return None
-            raise InvalidInput(
-                [
-                    {
-                        "loc": ["header", WORKSPACE_HEADER],
-                        "msg": "Input should be a valid UUID.",
-                        "type": "uuid_parsing",
-                    }
-                ]
-            )
+            raise InvalidInput([_MALFORMED_HEADER])
         user, role = caller_in_workspace(user_id, workspace_id, cached, member[0])
         if user is None:
             return None
@@ -124,6 +122,23 @@ class WorkspaceJWTAuth(JWTAuth):
         request.user = user
         request.workspace = access  # type: ignore[attr-defined]
         return user
+
+    def key_caller(self, request: HttpRequest, key: str) -> AbstractBaseUser | None:
+        """An API key acts in its own workspace only: absent header = that one, another = 404."""
+        found = api_key_caller(request, key)
+        if found is None:
+            return None
+        facts, caller = found
+        raw = request.headers.get(WORKSPACE_HEADER)
+        if raw is not None:
+            try:
+                named = uuid.UUID(raw.strip())
+            except ValueError:
+                raise InvalidInput([_MALFORMED_HEADER]) from None
+            if named != facts.workspace_id:
+                raise WorkspaceNotFound
+        request.workspace = WorkspaceAccess(facts.workspace_id, caller.user.pk, caller.role)  # type: ignore[attr-defined]
+        return caller.user
 
 
 class RoleRouter(Router):
@@ -179,6 +194,9 @@ def path_workspace(role: Role, *, scope: str) -> Callable[[Callable[P, R]], Call
             fetched = rate_checked(request, scope)
             workspace_id = kwargs["workspace_id"]
             assert isinstance(workspace_id, uuid.UUID)
+            api_key = getattr(request, "api_key", None)
+            if api_key is not None and api_key.workspace_id != workspace_id:
+                raise WorkspaceNotFound  # a key acts in its own workspace only
             key = member_cache_key(workspace_id, request.auth.pk)  # type: ignore[attr-defined]
             cached = fetched.values.get(key) if fetched and fetched.reached else STALE
             request.workspace = member_access(workspace_id, request.auth.pk, cached)  # type: ignore[attr-defined]

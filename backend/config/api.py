@@ -11,8 +11,10 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from api.accounts.router import router as accounts_router
 from api.analytics.router import router as analytics_router
+from api.api_keys.router import router as api_keys_router
 from api.audit.router import router as audit_router
 from api.auth.router import router as auth_router
+from api.auth.scopes import api_key_scope_guard
 from api.auth.security import JWTAuth
 from api.health import router as health_router
 from api.history.router import router as history_router
@@ -141,4 +143,7 @@ api.add_router("/audit-logs", audit_router)
 api.add_router("/jobs", jobs_router)
 api.add_router("/workspaces", workspaces_router)
 api.add_router("/invitations", invitation_router)
+api.add_router("/api-keys", api_keys_router)
 api.add_router("", health_router)
+# Every operation, whichever router declares it: an API key outside its scopes gets 403.
+api.add_decorator(api_key_scope_guard, mode="operation")

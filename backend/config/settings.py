@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "apps.audit",
     "apps.workspaces",
+    "apps.api_keys",
     "apps.tiktok_accounts",
     "apps.jobs",
     "apps.history",
@@ -265,7 +266,7 @@ RATE_LIMITS = {
     "login": env_rate("RATE_LIMIT_LOGIN", "5/m"),
     "sync_all": env_rate("RATE_LIMIT_SYNC_ALL", "2/m"),
     "post": env_rate("RATE_LIMIT_POST", "6/m"),
-    # Workspace management writes: create, rename, delete, members, invitations, accepting one.
+    # Workspace, member, invitation, API key and webhook endpoint writes.
     "manage": env_rate("RATE_LIMIT_MANAGE", "10/m"),
     # One username from every address together: caps a brute force spread over many IPs.
     "login_username": env_rate("RATE_LIMIT_LOGIN_USERNAME", "30/h"),

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from api.auth.schemas import RefreshIn, RegisterIn, TokenObtainIn, TokenPairOut, UserOut
+from api.auth.scopes import login_only
 from apps.core.errors import (
     AUTH_ERRORS,
     BODY_ERRORS,
@@ -57,11 +58,13 @@ def token_obtain(request: HttpRequest, payload: TokenObtainIn) -> dict[str, str]
     auth=None,
     response={200: TokenPairOut, 401: ErrorOut, **BODY_ERRORS, **AUTH_ERRORS},
 )
+@login_only
 def token_refresh(request: HttpRequest, payload: RefreshIn) -> dict[str, str]:
     return services.token_refresh(refresh=payload.refresh)
 
 
 @router.post("/logout", response={204: None, 401: ErrorOut, **BODY_ERRORS, **AUTH_ERRORS})
+@login_only
 def logout(request: HttpRequest, payload: RefreshIn) -> Status[None]:
     services.token_revoke(refresh=payload.refresh, user=request.auth)  # type: ignore[attr-defined]
     return Status(204, None)

@@ -7,9 +7,11 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Header, Query, Status
 
+from api.auth.scopes import key_scope
 from api.posts.schemas import CreatorInfoOut, PostIn, PostListQuery, PostOut, PostPageOut
 from api.round_trip import user_rate_limit
 from api.workspace_scope import WorkspaceRouter, requires
+from apps.api_keys.models import Scope
 from apps.audit.services import RequestMeta
 from apps.core.errors import (
     AUTH_ERRORS,
@@ -53,6 +55,7 @@ def creator_info(request: HttpRequest, account_id: uuid.UUID) -> Any:
     summary="Post a video to the account, now or at scheduled_at (202; 200 for a replay)",
 )
 @requires(Role.EDITOR)
+@key_scope(Scope.PUBLISH)
 @user_rate_limit("post")
 def post_create(
     request: HttpRequest,
@@ -94,6 +97,7 @@ def post_detail(request: HttpRequest, post_id: uuid.UUID) -> Any:
     summary="Cancel a scheduled post (409 once publishing has begun)",
 )
 @requires(Role.EDITOR)
+@key_scope(Scope.PUBLISH)
 def post_cancel(request: HttpRequest, post_id: uuid.UUID) -> Any:
     meta = RequestMeta.from_request(request)
     services.post_cancel(workspace_id=request.workspace.id, post_id=post_id, meta=meta)

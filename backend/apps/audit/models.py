@@ -28,6 +28,8 @@ class AuditAction(models.TextChoices):
     MEMBER_JOIN = "member_join"
     MEMBER_ROLE = "member_role"
     MEMBER_REMOVE = "member_remove"
+    API_KEY_CREATE = "api_key_create"
+    API_KEY_REVOKE = "api_key_revoke"
 
 
 class ImmutableAuditLog(Exception):

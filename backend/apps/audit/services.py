@@ -23,14 +23,17 @@ class RequestMeta:
     user_agent: str = ""
     actor: str = "user"
     user_id: Any = None  # the acting user (None: the service itself)
+    api_key_id: str | None = None  # the API key the request was made with, if any
 
     @classmethod
     def from_request(cls, request: HttpRequest) -> RequestMeta:
         user = getattr(request, "user", None)
+        key = getattr(request, "api_key", None)  # set by the auth (apps.api_keys.access.KeyFacts)
         return cls(
             ip_address=request.META.get("REMOTE_ADDR") or None,
             user_agent=request.headers.get("User-Agent", "")[:512],
             user_id=user.pk if user is not None and user.is_authenticated else None,
+            api_key_id=None if key is None else str(key.id),
         )
 
 
@@ -48,6 +51,14 @@ class AuditEntry:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
+def _actor(meta: RequestMeta) -> dict[str, Any]:
+    """Who acted, in every entry's metadata; `api_key_id` only when a key was used."""
+    found = {"actor": meta.actor, "user_id": meta.user_id}
+    if meta.api_key_id is not None:
+        found["api_key_id"] = meta.api_key_id
+    return found
+
+
 def audit_record(*entries: AuditEntry) -> None:
     """Writes every entry in one INSERT, so a batch of 50 costs one round trip."""
     AuditLog.objects.bulk_create(
@@ -60,7 +71,7 @@ def audit_record(*entries: AuditEntry) -> None:
             ip_address=entry.meta.ip_address,
             user_agent=entry.meta.user_agent,
             changes=entry.changes,
-            metadata={**entry.metadata, "actor": entry.meta.actor, "user_id": entry.meta.user_id},
+            metadata={**entry.metadata, **_actor(entry.meta)},
         )
         for entry in entries
     )

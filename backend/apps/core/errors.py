@@ -25,7 +25,8 @@ class ValidationErrorOut(ErrorOut):
 # The answers routes share, each defined once here and spread into the routes' `response=`
 # maps (the OpenAPI document lists a route's answers in the order its map gives them).
 ErrorMap = dict[int, type[ErrorOut]]
-AUTH_ERRORS: ErrorMap = {401: ErrorOut, 422: ValidationErrorOut}  # a bearer token, its input
+# A bearer token (a JWT, or an API key: 403 outside its scopes), its input.
+AUTH_ERRORS: ErrorMap = {401: ErrorOut, 403: ErrorOut, 422: ValidationErrorOut}
 READ_ERRORS: ErrorMap = {**AUTH_ERRORS, 429: ErrorOut}  # ... and a rate limit
 NOT_FOUND: ErrorMap = {404: ErrorOut}
 # A workspace route: its workspace unknown to the caller (404), the caller's role too low (403).
@@ -127,6 +128,21 @@ class InsufficientRole(ApplicationError):
 
     def __init__(self, needed: str) -> None:
         super().__init__(f"Your role in this workspace may not do this; it needs {needed}.")
+
+
+class InsufficientScope(ApplicationError):
+    status, code = 403, "INSUFFICIENT_SCOPE"
+
+    def __init__(self, needed: str | None) -> None:
+        super().__init__(
+            "An API key may not do this; log in."
+            if needed is None
+            else f"This API key may not do this; it needs the {needed} scope."
+        )
+
+
+class ApiKeyNotFound(ApplicationError):
+    status, code, detail = 404, "API_KEY_NOT_FOUND", "No such API key."
 
 
 class PostNotCancellable(ApplicationError):

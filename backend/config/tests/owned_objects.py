@@ -18,6 +18,9 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
+from apps.api_keys.models import Scope
+from apps.api_keys.services import api_key_create
+from apps.audit.services import RequestMeta
 from apps.jobs.models import Job, JobStatus
 from apps.posts.models import Post, PostStatus
 from apps.workspaces.models import Invitation, Membership, Role, Workspace
@@ -120,11 +123,24 @@ def pending_invitation(user: AbstractBaseUser, fake: FakeTikTok) -> uuid.UUID:
     ).id
 
 
+def api_key(user: AbstractBaseUser, fake: FakeTikTok) -> uuid.UUID:
+    """A live key of the user, in their personal workspace."""
+    return api_key_create(
+        user_id=user.pk,
+        workspace_id=personal_workspace(user).id,
+        name="owned",
+        scopes=[Scope.READ],
+        expires_at=None,
+        meta=RequestMeta(user_id=user.pk),
+    ).api_key.id
+
+
 # Path parameter name -> how to make one for a user, and the code of its 404.
 OWNED_OBJECTS: dict[str, OwnedObject] = {
     "account_id": OwnedObject(linked_account, "ACCOUNT_NOT_FOUND"),
     "job_id": OwnedObject(finished_job, "JOB_NOT_FOUND"),
     "post_id": OwnedObject(scheduled_post, "POST_NOT_FOUND"),
+    "key_id": OwnedObject(api_key, "API_KEY_NOT_FOUND"),
     # The contract answers a video that is not the account's as the account itself.
     "video_id": OwnedObject(account_video, "ACCOUNT_NOT_FOUND", within="account_id"),
     "workspace_id": OwnedObject(team_workspace, "WORKSPACE_NOT_FOUND"),

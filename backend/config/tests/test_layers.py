@@ -40,7 +40,7 @@ LAYERS = (
     Layer(("integrations.tiktok",)),
     Layer(("apps.audit", "apps.users")),
     Layer(("apps.workspaces",)),
-    Layer(("apps.history", "apps.webhooks")),
+    Layer(("apps.history", "apps.webhooks", "apps.api_keys")),
     Layer(("apps.tiktok_accounts",)),
     Layer(("apps.videos", "apps.posts")),
     Layer(("apps.analytics",)),

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from rest_framework_simplejwt.tokens import AccessToken
 
+from apps.api_keys.access import api_key_hash
 from apps.core.logging import JsonFormatter, RequestIdFilter
 from testing.factories import PASSWORD
 
@@ -85,3 +86,25 @@ def test_no_log_record_contains_a_token_or_password(
     assert access not in everything
     for token in (access, issued["access"], issued["refresh"]):
         assert token.split(".")[2] not in everything  # not even the signature alone
+
+
+def test_no_log_record_contains_an_api_key_or_its_hash(
+    user, caplog: pytest.LogCaptureFixture, settings
+) -> None:
+    settings.DEBUG = True  # Ninja logs a bearer header with the wrong scheme in DEBUG
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="django")
+    login = Client(headers={"Authorization": f"Bearer {AccessToken.for_user(user)}"})
+    created = login.post(
+        "/api/api-keys", {"name": "ci", "scopes": ["read"]}, content_type="application/json"
+    ).json()
+    key = created["key"]
+    for header in (f"Bearer {key}", f"Token {key}", f"Bearer {key}x", f"bearer {key}"):
+        Client(headers={"Authorization": header}).get("/api/accounts")
+    login.delete(f"/api/api-keys/{created['id']}")
+    Client(headers={"Authorization": f"Bearer {key}"}).get("/api/accounts")
+
+    everything = caplog.text + "".join(repr(vars(record)) for record in caplog.records)
+    assert key not in everything
+    assert key[12:] not in everything  # nothing past the prefix
+    assert api_key_hash(key) not in everything

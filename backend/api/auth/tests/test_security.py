@@ -14,9 +14,14 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.test import Client
+from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
+from apps.api_keys.services import api_key_revoke
+from apps.audit.services import RequestMeta
+from apps.workspaces.models import Membership, Role
 from config.api import api
+from testing.api_keys import make_api_key, team_workspace
 from testing.openapi import takes_user_credential
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +62,30 @@ def _inactive(user: AbstractBaseUser) -> str:
     return f"Bearer {AccessToken.for_user(user)}"
 
 
+def _revoked_key(user: AbstractBaseUser) -> str:
+    api_key, key = make_api_key(user)
+    api_key_revoke(user_id=user.pk, key_id=api_key.id, meta=RequestMeta(user_id=user.pk))
+    return f"Bearer {key}"
+
+
+def _expired_key(user: AbstractBaseUser) -> str:
+    return f"Bearer {make_api_key(user, expires_at=timezone.now() - timedelta(seconds=1))[1]}"
+
+
+def _inactive_users_key(user: AbstractBaseUser) -> str:
+    _, key = make_api_key(user)
+    user.is_active = False
+    user.save()
+    return f"Bearer {key}"
+
+
+def _removed_members_key(user: AbstractBaseUser) -> str:
+    team = team_workspace((user, Role.ADMIN))
+    _, key = make_api_key(user, workspace=team)
+    Membership.objects.filter(workspace=team, user=user).get().delete()
+    return f"Bearer {key}"
+
+
 # Each case builds the Authorization header (None = no header) for a real, active user.
 BAD_CREDENTIALS: dict[str, Callable[[AbstractBaseUser], str | None]] = {
     "no-header": lambda user: None,
@@ -73,6 +102,12 @@ BAD_CREDENTIALS: dict[str, Callable[[AbstractBaseUser], str | None]] = {
     ),
     "refresh-as-bearer": lambda user: f"Bearer {RefreshToken.for_user(user)}",
     "inactive-user": _inactive,
+    "unknown-key": lambda user: "Bearer tta_" + "A" * 40,
+    "bare-key-prefix": lambda user: "Bearer tta_",
+    "revoked-key": _revoked_key,
+    "expired-key": _expired_key,
+    "inactive-users-key": _inactive_users_key,
+    "removed-members-key": _removed_members_key,
 }
 
 
