@@ -44,6 +44,9 @@ from apps.tiktok_accounts import services  # noqa: E402
 from apps.tiktok_accounts.list_page import account_list_page  # noqa: E402
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount  # noqa: E402
 from apps.tiktok_accounts.models.account import search_key  # noqa: E402
+from apps.workspaces.access import WorkspaceAccess  # noqa: E402
+from apps.workspaces.models import Role  # noqa: E402
+from apps.workspaces.personal import personal_workspace_id  # noqa: E402
 from testing.fake_tiktok import FakeTikTok  # noqa: E402
 
 BATCH_SIZE = 50
@@ -60,7 +63,7 @@ def seed(user_id: int, count: int, *, prefix: str) -> None:
         display_name = f"Creator {number}"
         rows.append(
             TikTokAccount(
-                user_id=user_id,
+                workspace_id=personal_workspace_id(user_id),
                 open_id=f"{prefix}-open-{number:06d}",
                 username=username,
                 display_name=display_name,
@@ -126,9 +129,9 @@ def explain_list(user_id: int) -> None:
     """EXPLAIN (ANALYZE, BUFFERS) of a first list page's statement (PostgreSQL only)."""
     if connection.vendor != "postgresql":
         return
-    user = get_user_model().objects.get(pk=user_id)
+    access = WorkspaceAccess(personal_workspace_id(user_id), user_id, Role.OWNER)
     with CaptureQueriesContext(connection) as queries:
-        account_list_page(user=user, limit=20)
+        account_list_page(access=access, limit=20)
     (query,) = queries.captured_queries  # the page, its total as a scalar subquery
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query['sql']}")
@@ -146,9 +149,13 @@ def bench_batch() -> None:
     owner = get_user_model().objects.create_user("batch-owner", password=None)
     ids = []
     for identity in fake.identities[:BATCH_SIZE]:
-        _, state = services.account_connect_start(user=owner)
+        workspace_id = personal_workspace_id(owner.pk)
+        _, state = services.account_connect_start(user_id=owner.pk, workspace_id=workspace_id)
         account, _ = services.account_connect_complete(
-            user=owner, code=fake.issue_code(identity.open_id), state=state, meta=RequestMeta()
+            workspace_id=workspace_id,
+            code=fake.issue_code(identity.open_id),
+            state=state,
+            meta=RequestMeta(user_id=owner.pk),
         )
         ids.append(account.id)
     fake.reset()
@@ -157,7 +164,7 @@ def bench_batch() -> None:
     started = time.perf_counter()
     with CaptureQueriesContext(connection) as queries:
         succeeded, failed = services.account_batch_sync(
-            user=owner, account_ids=ids, meta=RequestMeta()
+            workspace_id=personal_workspace_id(owner.pk), account_ids=ids, meta=RequestMeta()
         )
     elapsed = time.perf_counter() - started
     fake.stop()

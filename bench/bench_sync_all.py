@@ -36,6 +36,7 @@ from django.test.utils import CaptureQueriesContext, override_settings  # noqa: 
 from apps.jobs import services  # noqa: E402
 from apps.jobs.models import ACTIVE_STATUSES, Job  # noqa: E402
 from apps.tiktok_accounts.models import TikTokAccount  # noqa: E402
+from apps.workspaces.personal import personal_workspace_id  # noqa: E402
 from testing.accounts import fake_grant  # noqa: E402
 from testing.factories import TikTokAccountFactory  # noqa: E402
 from testing.fake_tiktok import FakeTikTok  # noqa: E402
@@ -108,7 +109,9 @@ def main() -> None:
     )
     try:
         time.sleep(3)
-        job = services.job_sync_all_start(user=user)
+        job = services.job_sync_all_start(
+            workspace_id=personal_workspace_id(user.pk), user_id=user.pk
+        )
         peak_rss = 0
         while Job.objects.filter(pk=job.pk, status__in=ACTIVE_STATUSES).exists():
             peak_rss = max(peak_rss, rss_kib(worker.pid))
@@ -130,7 +133,7 @@ def main() -> None:
     # SQL per account: one chunk run in-process (the budget set aside for this measure).
     fake.set_latency(0)
     services._enqueue = lambda *a, **k: None  # type: ignore[assignment]
-    second = Job.objects.create(user=user)
+    second = Job.objects.create(workspace_id=personal_workspace_id(user.pk), user=user)
     services.job_start_run(job_id=second.id)
     chunk = second.chunks.first()
     with (
@@ -143,7 +146,7 @@ def main() -> None:
         f"one chunk of {size} accounts: {len(queries)} SQL statements in the task's thread "
         f"({len(queries) / size:.2f} per account)"
     )
-    TikTokAccount.all_objects.filter(user=user).delete()
+    TikTokAccount.all_objects.filter(workspace_id=personal_workspace_id(user.pk)).delete()
     Job.objects.filter(user=user).delete()
     fake.stop()
 

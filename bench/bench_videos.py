@@ -46,6 +46,7 @@ from apps.tiktok_accounts import services  # noqa: E402
 from apps.tiktok_accounts.models import TikTokAccount  # noqa: E402
 from apps.videos.models import SORTS, TikTokVideo  # noqa: E402
 from apps.videos.services import account_videos_sync  # noqa: E402
+from apps.workspaces.personal import personal_workspace_id  # noqa: E402
 from testing.fake_tiktok import FakeTikTok  # noqa: E402
 
 LATENCY = 0.2
@@ -58,9 +59,13 @@ def bench_sync(owner: AbstractBaseUser, count: int) -> TikTokAccount:
     base_url = fake.start()
     settings.TIKTOK_API_BASE_URL = base_url
     identity = fake.identities[0]
-    _, state = services.account_connect_start(user=owner)
+    workspace_id = personal_workspace_id(owner.pk)
+    _, state = services.account_connect_start(user_id=owner.pk, workspace_id=workspace_id)
     account, _ = services.account_connect_complete(
-        user=owner, code=fake.issue_code(identity.open_id), state=state, meta=RequestMeta()
+        workspace_id=workspace_id,
+        code=fake.issue_code(identity.open_id),
+        state=state,
+        meta=RequestMeta(user_id=owner.pk),
     )
     fake.content.set_videos(identity.open_id, count)
     fake.reset()

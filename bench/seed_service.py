@@ -35,6 +35,7 @@ from rest_framework_simplejwt.tokens import AccessToken  # noqa: E402
 
 from apps.tiktok_accounts.models import TikTokAccount  # noqa: E402
 from apps.tiktok_accounts.models.account import search_key  # noqa: E402
+from apps.workspaces.personal import personal_workspace_id  # noqa: E402
 
 WORDS = [
     "sunny",
@@ -66,7 +67,7 @@ STATUSES = ["active"] * 85 + ["token_expired"] * 7 + ["revoked"] * 5 + ["error"]
 SPAN = timedelta(days=365)
 
 
-def build_accounts(user_id: int, n: int, rng: random.Random) -> list[TikTokAccount]:
+def build_accounts(workspace_id: uuid.UUID, n: int, rng: random.Random) -> list[TikTokAccount]:
     now = timezone.now()
     step = SPAN / max(n, 1)
     accounts = []
@@ -81,7 +82,7 @@ def build_accounts(user_id: int, n: int, rng: random.Random) -> list[TikTokAccou
         accounts.append(
             TikTokAccount(
                 id=uuid.UUID(int=rng.getrandbits(128), version=4),
-                user_id=user_id,
+                workspace_id=workspace_id,
                 open_id=open_id,
                 username=username,
                 display_name=display_name,
@@ -122,8 +123,9 @@ def main() -> None:
         started = time.perf_counter()
         with transaction.atomic():
             user, _ = get_user_model().objects.get_or_create(username=name)
-            TikTokAccount.all_objects.filter(user=user).delete()
-            rows = build_accounts(user.pk, args.accounts, random.Random(f"seed:{name}"))
+            workspace_id = personal_workspace_id(user.pk)
+            TikTokAccount.all_objects.filter(workspace_id=workspace_id).delete()
+            rows = build_accounts(workspace_id, args.accounts, random.Random(f"seed:{name}"))
             TikTokAccount.all_objects.bulk_create(rows, batch_size=2000)
         users.append(user)
         elapsed = time.perf_counter() - started
