@@ -56,7 +56,8 @@ def test_token_scan_walks_every_due_account_once_soonest_first(monkeypatch) -> N
 
 def test_stale_scan_walks_the_never_synced_then_the_longest_unsynced(monkeypatch) -> None:
     monkeypatch.setattr(scan, "SCAN_BATCH_SIZE", 2)
-    never = sorted((TikTokAccountFactory(last_synced_at=None) for _ in range(3)), key=lambda a: a.id)
+    never = [TikTokAccountFactory(last_synced_at=None) for _ in range(3)]
+    never.sort(key=lambda account: account.id)
     old = [TikTokAccountFactory(last_synced_at=NOW - timedelta(days=day)) for day in (9, 5, 2)]
     TikTokAccountFactory(last_synced_at=NOW)  # fresh
     TikTokAccountFactory(last_synced_at=None, status=AccountStatus.REVOKED)
