@@ -22,6 +22,7 @@ import os
 import statistics
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -45,11 +46,11 @@ django.setup()
 
 from datetime import timedelta  # noqa: E402
 
+import million_seed as seed  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-import million_seed as seed  # noqa: E402
 from apps.history.selectors import Bucket, history_points  # noqa: E402
 from apps.jobs import services as job_services  # noqa: E402
 from apps.jobs.models import Job, JobChunk  # noqa: E402
@@ -102,12 +103,14 @@ def deep_cursor(access: WorkspaceAccess, depth: int) -> str | None:
     return cursor
 
 
-def reads(agency: WorkspaceAccess, personal: WorkspaceAccess, sample, repeat: int) -> dict:
+def reads(
+    agency: WorkspaceAccess, personal: WorkspaceAccess, sample: uuid.UUID, repeat: int
+) -> dict:
     now = timezone.now()
     deep = deep_cursor(agency, 5000)
-    deep_personal = deep_cursor(personal, 0) or account_list_page(
-        access=personal, limit=60
-    ).next_cursor
+    deep_personal = (
+        deep_cursor(personal, 0) or account_list_page(access=personal, limit=60).next_cursor
+    )
     return {
         "list first page (agency)": p50(lambda: account_list_page(access=agency, limit=20), repeat),
         "list deep page (agency, row 5,000)": p50(
@@ -174,7 +177,13 @@ def sync_all(agency: WorkspaceAccess) -> dict:
     return {"ms": ms, "chunks": chunks, "messages": len(sent)}
 
 
-def measure(label: str, agency, personal, sample, repeat: int) -> dict:
+def measure(
+    label: str,
+    agency: WorkspaceAccess,
+    personal: WorkspaceAccess,
+    sample: uuid.UUID,
+    repeat: int,
+) -> dict:
     seed.vacuum_analyze()
     total = TikTokAccount.all_objects.count()
     print(f"measuring at {total:,} accounts ({label})", flush=True)
@@ -220,7 +229,8 @@ def report(small: dict, big: dict) -> None:
     print("|---|---|---|---|")
     for label, result in (("10k", small), ("1M", big)):
         s = result["sync-all"]
-        print(f"| agency workspace at {label} | {s['chunks'] * 50:,} | {s['chunks']} | {s['ms']:.0f} |")
+        accounts = f"{s['chunks'] * 50:,}"
+        print(f"| agency workspace at {label} | ~{accounts} | {s['chunks']} | {s['ms']:.0f} |")
 
 
 def main() -> None:
@@ -239,7 +249,8 @@ def main() -> None:
         owner = Workspace.objects.get(id=agency_ws).personal_for_id
         agency = WorkspaceAccess(id=agency_ws, user_id=owner, role=Role.OWNER)
         personal = WorkspaceAccess(
-            id=personal_ws, user_id=Workspace.objects.get(id=personal_ws).personal_for_id,
+            id=personal_ws,
+            user_id=Workspace.objects.get(id=personal_ws).personal_for_id,
             role=Role.OWNER,
         )
         plan = [(agency_ws, AGENCY_SMALL)] + [(ws, PER_USER) for ws in workspaces[1:]]
@@ -255,9 +266,9 @@ def main() -> None:
         plan = [(agency_ws, big_agency - AGENCY_SMALL)] + [(ws, PER_USER) for ws in more]
         seed.accounts_seed(plan, first_number=number)
         extra = list(
-            TikTokAccount.objects.order_by("?").exclude(id__in=sample_small).values_list(
-                "id", flat=True
-            )[:900]
+            TikTokAccount.objects.order_by("?")
+            .exclude(id__in=sample_small)
+            .values_list("id", flat=True)[:900]
         )
         seed.history_seed(extra)
         seed.posts_seed(extra, per_account=10, due=0)

@@ -63,8 +63,8 @@ def accounts_seed(plan: list[tuple[uuid.UUID, int]], *, first_number: int) -> in
                 copy.write_row(row)
         cursor.execute(f"ALTER TABLE {ACCOUNTS} DISABLE TRIGGER USER")
         cursor.execute(
-            f"""
-            INSERT INTO {ACCOUNTS} (
+            """
+            INSERT INTO tiktok_accounts_tiktokaccount (
                 id, workspace_id, open_id, union_id, username, display_name, avatar_url,
                 avatar_url_100, avatar_large_url, bio_description, profile_deep_link, is_verified,
                 follower_count, following_count, likes_count, video_count, search_text, scopes,
@@ -81,7 +81,7 @@ def accounts_seed(plan: list[tuple[uuid.UUID, int]], *, first_number: int) -> in
                 -- 1 in 60 expires within the next 30 minutes: due for a refresh.
                 now() + (k.n %% 60) * interval '30 minutes' + interval '5 minutes',
                 now() + interval '300 days', 1,
-                -- 1 in 4 synced more than 6 hours ago, 1 in 100 never: stale.
+                -- Half synced more than 6 hours ago, 1 in 100 never: stale.
                 CASE WHEN k.n %% 100 = 0 THEN NULL
                     ELSE now() - (k.n %% 8) * interval '2 hours' - interval '1 minute' END,
                 now() - interval '1 day' + k.n * interval '1 millisecond', now(), now(),
@@ -94,9 +94,9 @@ def accounts_seed(plan: list[tuple[uuid.UUID, int]], *, first_number: int) -> in
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the deferred FK checks, now
         cursor.execute(f"ALTER TABLE {ACCOUNTS} ENABLE TRIGGER USER")
         cursor.execute(
-            f"""
+            """
             INSERT INTO tiktok_accounts_liveaccountcount (workspace_id, live)
-            SELECT workspace_id, count(*) FROM {ACCOUNTS} WHERE NOT is_deleted
+            SELECT workspace_id, count(*) FROM tiktok_accounts_tiktokaccount WHERE NOT is_deleted
             GROUP BY workspace_id
             ON CONFLICT (workspace_id) DO UPDATE SET live = EXCLUDED.live
             """

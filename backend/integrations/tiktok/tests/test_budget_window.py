@@ -7,7 +7,6 @@ script's clock is Redis's own, so its test asserts only what does not depend on 
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 
 from apps.core.redis_client import shared_redis
 from integrations.tiktok import budget
@@ -85,7 +84,7 @@ def test_requests_are_never_held_back_by_the_turns() -> None:
 
 
 @pytest.fixture
-def redis_budget(settings):
+def redis_budget():
     if shared_redis() is None:
         pytest.skip("REDIS_URL is unset: the shared budget runs in the PostgreSQL + Redis pass")
     budget.budget_reset()
