@@ -18,7 +18,9 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import os
 import random
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -105,9 +107,15 @@ def _take_shared(client: redis.Redis, limit: int, party: str | None) -> float:
             party or "",
             int(ACTIVE_SECONDS * 1000),
             int(FAIR_RETRY_SECONDS * 1000),
+            _caller(),
         ],
     )
     return int(waited_ms) / 1000
+
+
+def _caller() -> str:
+    """This thread, among every process's (a party waits while one of its callers does)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
 def _try_take(party: str | None) -> float:
@@ -116,7 +124,9 @@ def _try_take(party: str | None) -> float:
     client = shared_redis()
     if client is None:
         with _local_lock:
-            return _local_window.take(now=time.monotonic(), limit=limit, party=party)
+            return _local_window.take(
+                now=time.monotonic(), limit=limit, party=party, caller=_caller()
+            )
     try:
         return _take_shared(client, limit, party)
     except redis.RedisError:

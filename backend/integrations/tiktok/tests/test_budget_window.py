@@ -15,8 +15,10 @@ from integrations.tiktok.budget_window import ACTIVE_SECONDS, FAIR_RETRY_SECONDS
 BIG, SMALL = "workspace:big", "workspace:small"
 
 
-def _take(window: FairWindow, party: str | None, *, now: float, limit: int = 10) -> bool:
-    return window.take(now=now, limit=limit, party=party) == 0
+def _take(
+    window: FairWindow, party: str | None, *, now: float, limit: int = 10, caller: str = ""
+) -> bool:
+    return window.take(now=now, limit=limit, party=party, caller=caller) == 0
 
 
 def test_background_stops_at_its_limit_and_requests_use_the_rest() -> None:
@@ -45,42 +47,34 @@ def test_the_least_served_waiting_party_takes_the_slots_that_free_up() -> None:
     assert not _take(window, SMALL, now=59.5)  # full: the small job waits (asking every second)
 
     # The big job's oldest call leaves: the small job, with fewer calls, gets the slot.
+    assert not _take(window, SMALL, now=59.6, caller="b")  # its other caller waits too
     assert window.take(now=60.1, limit=10, party=BIG) == FAIR_RETRY_SECONDS
     assert _take(window, SMALL, now=60.2)
-    assert not _take(window, BIG, now=61.1)  # its second slot: the small job's again
-    assert _take(window, SMALL, now=61.2)
+    assert not _take(window, BIG, now=61.1)  # the next slot: for the small job's other caller
+    assert _take(window, SMALL, now=61.2, caller="b")
+    assert _take(window, BIG, now=62.1)  # no caller of the small job waits any more
 
 
-def test_parties_alternate_once_they_have_as_many_calls() -> None:
+def test_a_party_served_or_silent_no_longer_holds_the_others_back() -> None:
     window = FairWindow(window=60)
-    taken = []
-    for step in range(8):
-        now = step * 0.1
-        for party in (BIG, SMALL, BIG):  # the big job asks twice as often
-            if _take(window, party, now=now, limit=100):
-                taken.append(party)
+    for second in range(3):
+        _take(window, BIG, now=second, limit=3)
+    assert not _take(window, SMALL, now=59.5, limit=3)  # full: the small job waits
+    assert not _take(window, BIG, now=60.1, limit=3)  # a slot: the small job's turn
 
-    assert taken.count(BIG) - taken.count(SMALL) <= 1
-
-
-def test_a_party_that_stopped_asking_no_longer_holds_the_others_back() -> None:
-    window = FairWindow(window=60)
-    _take(window, BIG, now=0)
-    _take(window, BIG, now=0)
-    assert _take(window, SMALL, now=0)  # the small job's last call
-    assert not _take(window, BIG, now=0.5)  # the small job still counts as waiting
-
-    assert _take(window, BIG, now=ACTIVE_SECONDS + 0.1)
+    assert _take(window, BIG, now=59.5 + ACTIVE_SECONDS + 0.1, limit=3)  # it stopped asking
+    assert _take(window, SMALL, now=62.5, limit=4)  # served: no longer waiting
+    assert _take(window, BIG, now=62.6, limit=4)
 
 
 def test_requests_are_never_held_back_by_the_turns() -> None:
     window = FairWindow(window=60)
-    _take(window, BIG, now=0)
-    _take(window, SMALL, now=0)
-    _take(window, SMALL, now=0)  # the small job now waits with... more than the big one
+    _take(window, SMALL, now=0, limit=2)
+    _take(window, SMALL, now=0, limit=2)
+    assert not _take(window, BIG, now=0, limit=2)  # background full: the big job waits
 
-    assert _take(window, None, now=0.1)
-    assert not _take(window, SMALL, now=0.1)  # behind the big job, which waits with fewer
+    assert _take(window, None, now=0.1, limit=10)
+    assert window.take(now=0.1, limit=10, party=SMALL) == FAIR_RETRY_SECONDS
 
 
 @pytest.fixture
@@ -99,7 +93,8 @@ def _shared(client, party: str | None, limit: int) -> float:
 def test_the_redis_script_takes_the_same_turns(redis_budget) -> None:
     for _ in range(3):
         assert _shared(redis_budget, BIG, 10) == 0
-    assert _shared(redis_budget, SMALL, 10) == 0  # fewer calls: served
+    assert _shared(redis_budget, SMALL, 4) == 0  # fewer calls: served
+    assert _shared(redis_budget, SMALL, 4) > 0  # full: the small job waits
 
     assert _shared(redis_budget, BIG, 10) == FAIR_RETRY_SECONDS  # the small job waits with 1
     assert _shared(redis_budget, SMALL, 10) == 0
@@ -109,6 +104,8 @@ def test_the_redis_script_takes_the_same_turns(redis_budget) -> None:
     assert _shared(redis_budget, None, 7) > 0  # the whole window is full
     counts = redis_budget.hgetall(f"{budget._shared_key()}:counts")
     assert {k.decode(): int(v) for k, v in counts.items()} == {BIG: 3, SMALL: 3, "_": 1}
+    waiting = redis_budget.hkeys(f"{budget._shared_key()}:waiting")
+    assert {field.decode().split("|")[0] for field in waiting} == {BIG, SMALL}
 
 
 def test_background_draws_on_the_budget_less_the_interactive_share(settings, monkeypatch) -> None:
