@@ -241,6 +241,10 @@ INVITATION_TTL_HOURS = env_int("INVITATION_TTL_HOURS", 168, minimum=1)
 # --- Background work (Celery; config/celery.py reads every CELERY_* name) --------------------
 # The beat schedule, built from the intervals below: apps/scheduling/beat.py.
 TIKTOK_REQUESTS_PER_MINUTE = env_int("TIKTOK_REQUESTS_PER_MINUTE", 500, minimum=1)
+# The part of that budget background work leaves to requests (integrations/tiktok/budget.py).
+TIKTOK_INTERACTIVE_SHARE = env_float("TIKTOK_INTERACTIVE_SHARE", 0.2)
+if TIKTOK_INTERACTIVE_SHARE >= 1:
+    raise ImproperlyConfigured("TIKTOK_INTERACTIVE_SHARE must be below 1 (a share of the budget).")
 TOKEN_REFRESH_INTERVAL_SECONDS = env_int("TOKEN_REFRESH_INTERVAL_SECONDS", 300, minimum=1)
 # The one refresh margin: the background refresher, syncs and content calls refresh an access
 # token only this close to its expiry (TikTok rotates refresh tokens on every refresh).

@@ -1,7 +1,12 @@
 """Sync-all jobs: start one, run its chunks, and never leave one running forever.
 
-A job is split into chunks of accounts at start; each chunk is one task that claims the chunk
-with a lease and syncs its accounts (apps.tiktok_accounts.services.bulk_sync); as they finish,
+A job is split into chunks of accounts at start. Chunks are not queued by id: the job hands
+the workers up to CHUNKS_IN_FLIGHT `jobs.work` messages, and each one runs the next chunk of
+whichever running job has the fewest chunks running (`_fair_next_chunk`), then queues its own
+successor. So a 20-account job started behind a 100,000-account one waits for one chunk to end,
+not for 2,000 chunk messages ahead of it in the queue, and the jobs' chunks take turns (their
+TikTok calls take turns too: integrations.tiktok.budget_window). Each chunk claims itself with
+a lease and syncs its accounts (apps.tiktok_accounts.services.bulk_sync); as they finish,
 their outcomes are stored, taken out of the chunk and added to the job's counters together
 (apps.jobs.progress): a chunk that runs twice (a redelivered message) finds its accounts
 stored, or itself done, and does nothing. A worker that dies leaves a lapsed lease; the
@@ -13,13 +18,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
 from datetime import timedelta
 from functools import partial
 
 from celery import current_app
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from apps.core.errors import ServiceUnavailable
@@ -37,6 +41,9 @@ STALE_AFTER_SECONDS = 180
 MAX_CHUNK_REQUEUES = 3
 # A job no worker started within this long ends `failed` (no worker is running).
 QUEUED_MAX_SECONDS = 3600
+# `jobs.work` messages a job hands out: its chunks running at once, at most (when other jobs
+# run too, fewer: every message serves the job with the fewest chunks running).
+CHUNKS_IN_FLIGHT = 4
 
 
 def _enqueue(task_name: str, *args: object, countdown: int | None = None) -> None:
@@ -99,17 +106,55 @@ def job_start_run(*, job_id: uuid.UUID) -> None:
         chunks = JobChunk.objects.bulk_create(
             JobChunk(job=job, account_ids=chunk) for chunk in bulk_sync.chunks(ids)
         )
-        chunk_ids = [chunk.pk for chunk in chunks]
-        transaction.on_commit(lambda: _chunks_enqueue(chunk_ids))
+        messages = min(len(chunks), CHUNKS_IN_FLIGHT)
+        transaction.on_commit(lambda: work_enqueue(messages))
 
 
-def _chunks_enqueue(chunk_ids: Iterable[int]) -> None:
+def work_enqueue(count: int) -> None:
+    """Hands the workers `count` more `jobs.work` messages."""
     try:
-        for chunk_id in chunk_ids:
-            _enqueue("jobs.sync_chunk", chunk_id)
+        for _ in range(count):
+            _enqueue("jobs.work")
     except Exception:
-        # The chunks stay pending in the database: the watchdog enqueues them again.
-        logger.exception("Chunks %s could not be enqueued", list(chunk_ids))
+        # The chunks stay pending in the database: the watchdog hands out work again.
+        logger.exception("%s work messages could not be enqueued", count)
+
+
+def _fair_next_chunk() -> int | None:
+    """A free chunk of the running job with the fewest chunks running (the oldest job of
+    those), or None when no chunk waits."""
+    now = timezone.now()
+    free = Q(chunks__done=False) & (
+        Q(chunks__lease_until__isnull=True) | Q(chunks__lease_until__lt=now)
+    )
+    job = (
+        Job.objects.filter(status=JobStatus.RUNNING)
+        .annotate(
+            free=Count("chunks", filter=free),
+            running=Count("chunks", filter=Q(chunks__done=False, chunks__lease_until__gte=now)),
+        )
+        .filter(free__gt=0)
+        .order_by("running", "started_at", "id")
+        .first()
+    )
+    if job is None:
+        return None
+    pending = job.chunks.filter(done=False).filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    )
+    return pending.order_by("id").values_list("id", flat=True).first()
+
+
+def job_work_next() -> tuple[int, int] | None:
+    """Runs the next chunk fairly (`_fair_next_chunk`); returns None when there was none, else
+    the chunk and the delay before retrying what TikTok rate limited (0: nothing)."""
+    for _ in range(3):  # another worker may claim the chunk first
+        chunk_id = _fair_next_chunk()
+        if chunk_id is None:
+            return None
+        if (chunk := _chunk_claim(chunk_id)) is not None:
+            return chunk.pk, _chunk_work(chunk, attempt=0) or 0
+    return None
 
 
 def _chunk_claim(chunk_id: int) -> JobChunk | None:
@@ -134,6 +179,10 @@ def job_chunk_run(*, chunk_id: int, attempt: int) -> int | None:
     chunk = _chunk_claim(chunk_id)
     if chunk is None:  # done, held by a live worker, or its job is over
         return None
+    return _chunk_work(chunk, attempt=attempt)
+
+
+def _chunk_work(chunk: JobChunk, *, attempt: int) -> int | None:
     accounts = list(
         TikTokAccount.objects.filter(workspace_id=chunk.job.workspace_id, id__in=chunk.account_ids)
     )
@@ -145,7 +194,8 @@ def job_chunk_run(*, chunk_id: int, attempt: int) -> int | None:
         missing=[pk for pk in chunk.account_ids if pk not in found],
     )
     heartbeat = partial(_chunk_heartbeat, chunk, until=timedelta(seconds=LEASE_SECONDS))
-    for outcome in bulk_sync.accounts_fetch_each(accounts, heartbeat=heartbeat):
+    party = bulk_sync.workspace_party(chunk.job.workspace_id)
+    for outcome in bulk_sync.accounts_fetch_each(accounts, heartbeat=heartbeat, party=party):
         progress.add(outcome)
     return progress.finish(attempt=attempt)
 
@@ -185,5 +235,5 @@ def _job_chunks_requeue(job: Job, *, now: timezone.datetime) -> None:
         JobChunk.objects.filter(pk=chunk.pk, lease_until=chunk.lease_until).update(
             lease_until=None, requeues=chunk.requeues + 1
         )
-    # Unclaimed chunks may only be waiting in a long queue: a duplicate message is a no-op.
-    _chunks_enqueue(chunk.pk for chunk in pending)
+    # Unclaimed chunks may only be waiting their turn: an extra message serves the fairest job.
+    work_enqueue(min(len(pending), CHUNKS_IN_FLIGHT))

@@ -15,10 +15,24 @@ def job_start(job_id: str) -> None:
     services.job_start_run(job_id=uuid.UUID(job_id))
 
 
+@shared_task(name="jobs.work")
+def job_work() -> None:
+    """Runs the fairest chunk waiting, then hands out the next message (services)."""
+    ran = services.job_work_next()
+    if ran is None:
+        return
+    chunk_id, delay = ran
+    if delay:  # TikTok rate limited some accounts: this chunk tries again later, by itself
+        job_sync_chunk.apply_async(args=(chunk_id, 1), countdown=delay)
+    services.work_enqueue(1)
+
+
 @shared_task(bind=True, name="jobs.sync_chunk", max_retries=RATE_LIMIT_RETRIES)
-def job_sync_chunk(self: Task, chunk_id: int) -> None:
-    delay = services.job_chunk_run(chunk_id=chunk_id, attempt=self.request.retries)
-    if delay is not None:
+def job_sync_chunk(self: Task, chunk_id: int, attempt: int = 0) -> None:
+    """One chunk again after a rate limit (`attempt` counts the runs before this message)."""
+    attempt += self.request.retries
+    delay = services.job_chunk_run(chunk_id=chunk_id, attempt=attempt)
+    if delay is not None and attempt < RATE_LIMIT_RETRIES:
         raise self.retry(countdown=delay)
 
 

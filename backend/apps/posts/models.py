@@ -32,6 +32,14 @@ class PrivacyLevel(models.TextChoices):
     SELF_ONLY = "SELF_ONLY"
 
 
+# A post the publisher may send when its `due_at` comes: new, or released by a refusal.
+SEND_READY = models.Q(status=PostStatus.SCHEDULED) | models.Q(
+    status=PostStatus.PUBLISHING, send_started_at__isnull=True, publish_id__isnull=True
+)
+# Posts polled for their status (publishing), or for their public id (published).
+POLLED_STATUSES = (PostStatus.PUBLISHING, PostStatus.PUBLISHED)
+
+
 class Post(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     workspace = models.ForeignKey(
@@ -87,9 +95,20 @@ class Post(models.Model):
                 fields=["workspace", "status", "-created_at", "-id"], name="post_ws_status"
             ),
             models.Index(fields=["account", "-created_at", "-id"], name="post_account_created"),
-            # The publisher's scans: due to send, due to poll.
-            models.Index(fields=["status", "due_at"], name="post_status_due"),
-            models.Index(fields=["status", "next_poll_at"], name="post_status_poll"),
+            # The publisher's scans, each over the few posts it can find (partial indexes: the
+            # published and failed posts, nearly all of them at scale, are in none): due to
+            # send (publisher.posts_due_ids), due to poll (polling), the sweep of sends.
+            models.Index(fields=["due_at"], condition=SEND_READY, name="post_scan_due"),
+            models.Index(
+                fields=["next_poll_at"],
+                condition=models.Q(status__in=POLLED_STATUSES, next_poll_at__isnull=False),
+                name="post_scan_poll",
+            ),
+            models.Index(
+                fields=["sent_at"],
+                condition=models.Q(status=PostStatus.PUBLISHING),
+                name="post_scan_publishing",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from apps.core.errors import ReauthRequired
 from apps.core.fields import TokenUnreadableError
-from apps.posts.models import Post, PostStatus
+from apps.posts.models import POLLED_STATUSES, Post, PostStatus
 from apps.posts.settle import FINAL, post_id_wait_stop, post_settle, post_video_id_store
 from apps.tiktok_accounts.services.scoped_calls import call_with_token
 from integrations.tiktok import content_client
@@ -27,7 +27,7 @@ from integrations.tiktok.errors import PostingRefusedError, TikTokError, TikTokR
 logger = logging.getLogger(__name__)
 
 SCOPE = "video.publish"
-POLLED = (PostStatus.PUBLISHING, PostStatus.PUBLISHED)
+POLLED = POLLED_STATUSES
 
 
 def poll_delay(polls: int) -> timedelta:

@@ -37,7 +37,7 @@ from apps.core.errors import ReauthRequired
 from apps.core.fields import TokenUnreadableError
 from apps.posts.audit import post_audit, status_changes
 from apps.posts.creator_info import creator_info_forget
-from apps.posts.models import Post, PostStatus
+from apps.posts.models import SEND_READY, Post, PostStatus
 from apps.posts.polling import SCOPE, poll_delay
 from apps.posts.settle import DEADLINE_CODE, post_settle, publish_cutoff
 from apps.tiktok_accounts.models import AccountStatus
@@ -72,10 +72,7 @@ def _send_deadline() -> timedelta:
 
 def posts_due_ids(*, limit: int = 200) -> list[uuid.UUID]:
     """Posts whose time has come (new ones, and released ones whose retry time has come)."""
-    ready = Q(status=PostStatus.SCHEDULED) | Q(
-        status=PostStatus.PUBLISHING, send_started_at__isnull=True, publish_id__isnull=True
-    )
-    due = Post.objects.filter(ready, due_at__lte=timezone.now()).order_by("due_at")
+    due = Post.objects.filter(SEND_READY, due_at__lte=timezone.now()).order_by("due_at")
     return list(due.values_list("id", flat=True)[:limit])
 
 

@@ -10,8 +10,9 @@ two workers never sync one account in one go.
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,6 +23,7 @@ from django.utils import timezone
 
 from apps.audit.services import SYSTEM
 from apps.core.errors import ApplicationError
+from apps.core.scan import keyset_batches
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.tiktok_accounts.services.bulk_sync import (
     HEARTBEAT_SECONDS,
@@ -45,6 +47,17 @@ def stale_accounts() -> QuerySet[TikTokAccount]:
     cutoff = timezone.now() - timedelta(seconds=settings.SYNC_STALE_AFTER_SECONDS)
     return TikTokAccount.objects.filter(status=AccountStatus.ACTIVE).filter(
         Q(last_synced_at__isnull=True) | Q(last_synced_at__lt=cutoff)
+    )
+
+
+def stale_id_batches() -> Iterator[list]:
+    """The ids of `stale_accounts()`, a batch at a time along the `tta_scan_last_synced` index
+    (apps.core.scan): the never synced first, then the longest unsynced."""
+    cutoff = timezone.now() - timedelta(seconds=settings.SYNC_STALE_AFTER_SECONDS)
+    live = TikTokAccount.objects.filter(status=AccountStatus.ACTIVE)
+    return itertools.chain(
+        keyset_batches(live.filter(last_synced_at__isnull=True), key="last_synced_at"),
+        keyset_batches(live.filter(last_synced_at__lt=cutoff), key="last_synced_at"),
     )
 
 

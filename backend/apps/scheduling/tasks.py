@@ -13,29 +13,32 @@ taken): the next period does its work, since each run takes up whatever is due.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from celery import Task, shared_task
 from django.conf import settings
-from django.db.models import QuerySet
 
 from apps.history.services import history_prune, history_thin
 from apps.scheduling.beat import HISTORY_THIN_INTERVAL_SECONDS
 from apps.scheduling.claims import periodic_claim, periodic_claims_prune
-from apps.scheduling.scheduled_sync import accounts_sync_stale, stale_accounts
-from apps.scheduling.token_refresh import accounts_refresh_ahead, refresh_due_accounts
-from apps.tiktok_accounts.models import TikTokAccount
+from apps.scheduling.scheduled_sync import accounts_sync_stale, stale_id_batches
+from apps.scheduling.token_refresh import accounts_refresh_ahead, refresh_due_id_batches
 from apps.tiktok_accounts.services.bulk_sync import RATE_LIMIT_RETRIES, chunks, retry_delay
 from apps.videos.services import video_history_prune
 from apps.webhooks.services import webhook_events_prune
 
 
-def _fan_out(name: str, *, interval: int, due: QuerySet[TikTokAccount], chunk: Task) -> int:
-    """Once per period of `name`: enqueues `chunk` for every CHUNK_SIZE due accounts."""
+def _fan_out(name: str, *, interval: int, due: Iterable[list], chunk: Task) -> int:
+    """Once per period of `name`: enqueues `chunk` for every CHUNK_SIZE due accounts, read in
+    keyset batches (apps.core.scan), so a million due accounts are never one statement."""
     if not periodic_claim(name=name, interval_seconds=interval):
         return 0
-    ids = [str(pk) for pk in due.values_list("id", flat=True)]
-    for account_ids in chunks(ids):
-        chunk.delay(account_ids)
-    return len(ids)
+    fanned = 0
+    for batch in due:
+        for account_ids in chunks([str(pk) for pk in batch]):
+            chunk.delay(account_ids)
+        fanned += len(batch)
+    return fanned
 
 
 @shared_task(name="tiktok_accounts.refresh_tokens_ahead")
@@ -44,7 +47,7 @@ def refresh_tokens_ahead() -> int:
     return _fan_out(
         "refresh_tokens_ahead",
         interval=settings.TOKEN_REFRESH_INTERVAL_SECONDS,
-        due=refresh_due_accounts(),
+        due=refresh_due_id_batches(),
         chunk=refresh_tokens_chunk,
     )
 
@@ -67,7 +70,7 @@ def sync_stale_accounts() -> int:
     return _fan_out(
         "sync_stale_accounts",
         interval=settings.SCHEDULED_SYNC_INTERVAL_SECONDS,
-        due=stale_accounts(),
+        due=stale_id_batches(),
         chunk=sync_accounts_chunk,
     )
 

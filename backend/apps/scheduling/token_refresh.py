@@ -6,7 +6,7 @@ that a user's sync or another worker already made is adopted, not repeated.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from apps.audit.models import AuditAction
 from apps.audit.services import SYSTEM, AuditEntry, audit_record
 from apps.core.fields import TokenUnreadableError
+from apps.core.scan import keyset_batches
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.tiktok_accounts.models.account import token_refresh_horizon
 from apps.tiktok_accounts.services.bulk_sync import RATE_LIMIT_RETRIES, parallel_map
@@ -30,6 +31,12 @@ def refresh_due_accounts(ahead_seconds: int | None = None) -> QuerySet[TikTokAcc
         status=AccountStatus.ACTIVE,
         access_token_expires_at__lte=token_refresh_horizon(ahead_seconds),
     )
+
+
+def refresh_due_id_batches() -> Iterator[list]:
+    """The ids of `refresh_due_accounts()`, soonest expiry first, a batch at a time along the
+    `tta_scan_token_expiry` index (apps.core.scan)."""
+    return keyset_batches(refresh_due_accounts(), key="access_token_expires_at")
 
 
 @dataclass

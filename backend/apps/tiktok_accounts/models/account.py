@@ -143,6 +143,18 @@ class TikTokAccount(models.Model):
             models.Index(
                 fields=["workspace"], condition=models.Q(is_deleted=False), name="tta_live_ws_count"
             ),
+            # The periodic scans (apps.scheduling), read in keyset batches (apps.core.scan):
+            # tokens to refresh, accounts not synced lately. Only live active rows are scanned.
+            models.Index(
+                fields=["access_token_expires_at", "id"],
+                condition=models.Q(status=AccountStatus.ACTIVE, is_deleted=False),
+                name="tta_scan_token_expiry",
+            ),
+            models.Index(
+                fields=["last_synced_at", "id"],
+                condition=models.Q(status=AccountStatus.ACTIVE, is_deleted=False),
+                name="tta_scan_last_synced",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -28,6 +28,7 @@ from apps.tiktok_accounts.services.sync import (
     outcomes_store,
     profile_fetch_in_worker,
 )
+from integrations.tiktok.budget import budget_party
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,8 @@ CHUNK_SIZE = 50
 RATE_LIMIT_RETRIES = 5
 MAX_RETRY_DELAY_SECONDS = 900
 HEARTBEAT_SECONDS = 20
+# The budget party of the scheduled sync, all workspaces together (workspace_party: sync-alls).
+SCHEDULED_PARTY = "scheduled"
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -101,11 +104,25 @@ class SyncBatch:
 
 
 def accounts_fetch_each(
-    accounts: Sequence[TikTokAccount], *, heartbeat: Callable[[], None] | None = None
+    accounts: Sequence[TikTokAccount],
+    *,
+    heartbeat: Callable[[], None] | None = None,
+    party: str = SCHEDULED_PARTY,
 ) -> Iterator[SyncOutcome]:
     """The TikTok half of syncing `accounts` in parallel (HTTP only, no transaction open),
-    each account's outcome as soon as it is ready."""
-    return parallel_each(profile_fetch_in_worker, accounts, heartbeat=heartbeat)
+    each account's outcome as soon as it is ready; their calls take turns on the TikTok budget
+    as `party` (integrations.tiktok.budget_window)."""
+
+    def fetch(account: TikTokAccount) -> SyncOutcome:
+        with budget_party(party):
+            return profile_fetch_in_worker(account)
+
+    return parallel_each(fetch, accounts, heartbeat=heartbeat)
+
+
+def workspace_party(workspace_id: object) -> str:
+    """The budget party of a workspace's own background work (its sync-all)."""
+    return f"workspace:{workspace_id}"
 
 
 def accounts_fetch(

@@ -1,6 +1,5 @@
 """The domain rules: connect, one refresh per account under concurrency, the wrong-key trap."""
 
-import copy
 import threading
 import uuid
 from datetime import timedelta
@@ -9,7 +8,6 @@ import pytest
 from cryptography.fernet import Fernet
 from django.conf import settings as django_settings
 from django.db import IntegrityError, connection, transaction
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from encrypted_model_fields import fields as emf
 
@@ -18,12 +16,11 @@ from apps.audit.services import RequestMeta
 from apps.core.errors import ApplicationError, InvalidState, ReauthRequired, ScopesDenied
 from apps.core.fields import TokenUnreadableError, UndecryptableToken
 from apps.tiktok_accounts import services
-from apps.tiktok_accounts.list_page import account_list_page
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
 from apps.tiktok_accounts.services import connect as connect_service
 from apps.workspaces.personal import personal_workspace_id
-from testing.accounts import as_user, personal_access
-from testing.factories import UserFactory, personal_workspace
+from testing.accounts import as_user
+from testing.factories import UserFactory
 
 META = RequestMeta(ip_address="127.0.0.1", user_agent="pytest")
 
@@ -307,41 +304,3 @@ def test_audit_entries_cannot_be_changed_or_deleted(fake_tiktok):
         AuditLog.objects.all().update(action="sync")
     with pytest.raises(ImmutableAuditLog):
         AuditLog.objects.all().delete()
-
-
-@pytest.mark.django_db
-def test_list_queries_use_the_keyset_index_on_postgresql(fake_tiktok):
-    if connection.vendor != "postgresql":
-        pytest.skip("EXPLAIN of the list query is a PostgreSQL check")
-    user, other = UserFactory(), UserFactory()
-    connect(user, fake_tiktok)
-    template = TikTokAccount.objects.get(workspace=personal_workspace(user))
-    rows = []
-    for owner, count in ((user, 300), (other, 3000)):
-        for number in range(count):
-            row = copy.copy(template)
-            row.id, row.workspace, row.open_id = (
-                uuid.uuid4(),
-                personal_workspace(owner),
-                f"bulk-{number}",
-            )
-            rows.append(row)
-    TikTokAccount.objects.bulk_create(rows)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE tiktok_accounts_tiktokaccount")
-    first = account_list_page(access=personal_access(user), limit=20)
-    with CaptureQueriesContext(connection) as queries:
-        account_list_page(access=personal_access(user), limit=20, cursor=first.next_cursor)
-    (statement,) = (query["sql"] for query in queries.captured_queries)
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN {statement}")
-        plan = "\n".join(line for (line,) in cursor.fetchall())
-    assert "Seq Scan" not in plan, plan
-    # The total: read once (an InitPlan) from the workspace's kept count (LiveAccountCount).
-    assert "InitPlan" in plan, plan
-    assert "tiktok_accounts_liveaccountcount_pkey" in plan, plan
-    # The page reads the keyset index in order from the cursor's position (the row
-    # comparison is an index condition): no sort, stops after limit + 1 rows.
-    assert "tta_live_ws_created_id" in plan, plan
-    assert "ROW(created_at, id) <" in plan, plan
-    assert "Sort" not in plan, plan
