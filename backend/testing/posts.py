@@ -13,7 +13,7 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
-from apps.posts import services, tasks
+from apps.posts import tasks
 from apps.posts.models import Post, PostStatus
 
 __all__ = ["beat", "clock", "enqueued", "make_post", "race"]
@@ -35,7 +35,7 @@ def clock() -> Iterator[time_machine.Traveller]:
 def enqueued(monkeypatch) -> list:
     """The publishes enqueued at create time; recorded instead of reaching a broker."""
     calls: list = []
-    monkeypatch.setattr(services, "enqueue_publish", calls.append)
+    monkeypatch.setattr(tasks, "enqueue_publish", calls.append)
     return calls
 
 

@@ -20,6 +20,8 @@ class AuditAction(models.TextChoices):
     POST_CREATE = "post_create"
     POST_CANCEL = "post_cancel"
     POST_STATUS = "post_status"
+    POST_APPROVE = "post_approve"
+    POST_REJECT = "post_reject"
 
 
 class ImmutableAuditLog(Exception):
