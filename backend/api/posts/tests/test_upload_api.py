@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import random
 import pytest
+from django.test import Client
 
 from apps.posts import client_upload, publisher
 from apps.posts.models import Post, PostStatus
-from testing.http import assert_error
+from testing.http import assert_error, bearer_header
 from testing.posts import put_chunks, stored_files
 
 pytestmark = pytest.mark.django_db
@@ -185,6 +186,7 @@ def test_a_cancelled_upload_frees_its_files_and_quota(
 def test_an_unfinished_upload_expires_failed_and_its_files_go(
     clock,
     auth_client,
+    user,
     account,
     settings,
     small_chunks,
