@@ -60,6 +60,7 @@ def post_settle(
         "tiktok_status": tiktok_status,
         "fail_reason": fail_reason(code) if code else None,
         "upload_lease_until": None,
+        "tiktok_upload_url": None,  # a credential, of no use once the post has ended
     }
     if not _awaits_post_id(post, tiktok_status, video_id):
         values["next_poll_at"] = None
