@@ -43,7 +43,7 @@ class PostIn(InSchema):
     post_mode: PostMode = PostMode.DIRECT
     source: Source = Source.URL
     video_url: HttpsUrl | None = Field(None, examples=["https://videos.example.com/clip.mp4"])
-    video_size: int | None = Field(None, ge=1, le=MAX_VIDEO_BYTES, examples=[52428800])
+    video_size: int | None = Field(None, ge=1, le=MAX_VIDEO_BYTES)
     photo_urls: list[HttpsUrl] | None = Field(None, min_length=1, max_length=MAX_PHOTOS)
     photo_cover_index: int = Field(0, ge=0, lt=MAX_PHOTOS)
     title: str = Field("", max_length=2200, examples=["Behind the scenes #tiktok"])
