@@ -25,9 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 WORK = Path(tempfile.mkdtemp(prefix="bench-upload-"))
 sys.path.insert(0, str(ROOT / "backend"))
-os.environ.update(
-    DJANGO_SETTINGS_MODULE="config.settings", DATA_DIR=str(WORK), LOG_LEVEL="WARNING"
-)
+os.environ.update(DJANGO_SETTINGS_MODULE="config.settings", DATA_DIR=str(WORK), LOG_LEVEL="WARNING")
 os.environ.pop("DATABASE_URL", None)
 
 import django  # noqa: E402
