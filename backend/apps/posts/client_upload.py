@@ -114,8 +114,8 @@ def _count(post_id: uuid.UUID, span: ChunkSpan, name: str) -> ChunkAck:
             and post.status == PostStatus.AWAITING_UPLOAD
             and post.received_bytes == span.first
         )
-        if not wanted:
-            transaction.on_commit(lambda: chunk_delete([name]))
+        if not wanted:  # nothing refers to our object: it goes now, whatever follows
+            chunk_delete([name])
         if post is None:
             raise PostNotFound
         if not wanted:
