@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from apps.posts import client_upload, file_push, polling, publisher, tasks
 from apps.posts.models import Post, PostStatus
-from testing.posts import beat, stored_files
+from testing.posts import beat, race, stored_files
 
 pytestmark = pytest.mark.django_db
 
@@ -190,3 +190,35 @@ def test_an_upload_tiktok_no_longer_takes_fails_and_is_never_sent_again(
     assert len(fake_tiktok.content.inits) == 1
     assert stored_files(upload_dir) == []
     assert (post.tiktok_upload_url, post.upload_lease_until) == (None, None)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("attempt", range(3))
+def test_the_same_chunk_sent_twice_at_once_is_stored_once(make_post, upload_dir, attempt):
+    post, _ = make_post(
+        status=PostStatus.AWAITING_UPLOAD,
+        source="upload",
+        video_url="",
+        video_size=1000,
+        upload_chunk_size=1000,
+        upload_total_chunks=1,
+        upload_stored=True,
+        upload_expires_at=timezone.now() + timedelta(days=1),
+    )
+
+    def send():
+        return client_upload.upload_receive(
+            workspace_id=post.workspace_id,
+            post_id=post.pk,
+            content_range="bytes 0-999/1000",
+            length=1000,
+            body=io.BytesIO(b"z" * 1000),
+        )
+
+    results = race(send, send)
+
+    assert results == [client_upload.ChunkAck(1000, True)] * 2, results
+    post.refresh_from_db()
+    assert (post.received_bytes, post.status) == (1000, PostStatus.SCHEDULED)
+    assert len(post.upload_chunks) == 1
+    assert stored_files(upload_dir) == post.upload_chunks
