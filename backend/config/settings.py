@@ -233,6 +233,14 @@ POST_PUBLISH_DEADLINE_SECONDS = env_int("POST_PUBLISH_DEADLINE_SECONDS", 7200, m
 # An account's creator info is reused this long to validate new posts (TikTok allows 20
 # creator-info queries a minute per token); 0 asks TikTok every time.
 CREATOR_INFO_CACHE_SECONDS = env_int("CREATOR_INFO_CACHE_SECONDS", 60)
+# File uploads (source upload): an upload unfinished this long after creation expires; the
+# bytes stored for a workspace's uploads at most; the chunk size clients and TikTok are sent
+# (TikTok's rules: 5 MiB to 64,000,000 bytes; a bigger chunk for files that need it).
+UPLOAD_EXPIRY_SECONDS = env_int("UPLOAD_EXPIRY_SECONDS", 86400, minimum=60)
+UPLOAD_QUOTA_BYTES = env_int("UPLOAD_QUOTA_BYTES", 10 * 1024**3, minimum=1)
+UPLOAD_CHUNK_BYTES = env_int("UPLOAD_CHUNK_BYTES", 10 * 1024 * 1024, minimum=5 * 1024 * 1024)
+if UPLOAD_CHUNK_BYTES > 64_000_000:
+    raise ImproperlyConfigured("UPLOAD_CHUNK_BYTES must be at most 64000000 (TikTok's rule).")
 
 # --- Workspaces -----------------------------------------------------------------------------
 # An invitation's token may be accepted for this long after it was created.
@@ -279,6 +287,11 @@ RATE_LIMITS = {
 # --- HTTP hardening -------------------------------------------------------------------------
 MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
+# The one route whose body may be larger: an upload chunk, streamed to storage by its view
+# (apps.core.middleware.streams_body), never read whole. The largest chunk is the last one,
+# under two chunks.
+STREAMED_BODY_PATH = r"^/api/posts/[^/]+/upload$"
+STREAMED_BODY_MAX_BYTES = 2 * UPLOAD_CHUNK_BYTES
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -307,6 +320,35 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Uploaded videos until TikTok has them: files under DATA_DIR/uploads, or an S3-compatible
+# bucket through django-storages (`pip install "django-storages[s3]"`; credentials from boto3's
+# own AWS_* variables or instance role).
+UPLOAD_STORAGE = env_str("UPLOAD_STORAGE", "local")
+if UPLOAD_STORAGE == "local":
+    STORAGES["uploads"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(DATA_DIR / "uploads"), "directory_permissions_mode": 0o700},
+    }
+elif UPLOAD_STORAGE == "s3":
+    if importlib.util.find_spec("storages") is None:
+        raise ImproperlyConfigured('UPLOAD_STORAGE=s3 needs: pip install "django-storages[s3]"')
+    STORAGES["uploads"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("UPLOAD_S3_BUCKET", ""),
+            "endpoint_url": env_str("UPLOAD_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("UPLOAD_S3_REGION", "") or None,
+            "location": "uploads",
+            "default_acl": "private",
+            "file_overwrite": False,
+            # A chunk read back for TikTok spools to disk past 1 MiB, never whole in memory.
+            "max_memory_size": 1024 * 1024,
+        },
+    }
+    if not STORAGES["uploads"]["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("UPLOAD_STORAGE=s3 needs UPLOAD_S3_BUCKET.")
+else:
+    raise ImproperlyConfigured(f"UPLOAD_STORAGE must be local or s3, got {UPLOAD_STORAGE!r}.")
 WHITENOISE_USE_FINDERS = DEBUG
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

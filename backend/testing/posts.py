@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,10 +14,11 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
-from apps.posts import services, tasks
+from apps.posts import tasks
 from apps.posts.models import Post, PostStatus
 
-__all__ = ["beat", "clock", "enqueued", "make_post", "race"]
+__all__ = ["beat", "clock", "enqueued", "make_post", "put_chunks", "race", "stored_files"]
+__all__ += ["upload_dir"]
 
 # A fixed instant, so that no test depends on the hour or the date it runs at.
 NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -35,8 +37,46 @@ def clock() -> Iterator[time_machine.Traveller]:
 def enqueued(monkeypatch) -> list:
     """The publishes enqueued at create time; recorded instead of reaching a broker."""
     calls: list = []
-    monkeypatch.setattr(services, "enqueue_publish", calls.append)
+    monkeypatch.setattr(tasks, "enqueue_publish", calls.append)
     return calls
+
+
+@pytest.fixture(autouse=True)
+def upload_dir(settings, tmp_path: Path) -> Path:
+    """Uploads stored in a directory of the test's own (settings.STORAGES["uploads"]); a
+    worker process gets the same with DATA_DIR=tmp_path."""
+    location = tmp_path / "uploads"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "uploads": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location)},
+        },
+    }
+    return location
+
+
+def stored_files(location: Path) -> list[str]:
+    return sorted(path.name for path in location.glob("*")) if location.exists() else []
+
+
+def put_chunks(client: Any, post_id: Any, data: bytes, chunk_size: int, **headers: str) -> list:
+    """PUTs `data` to an upload post in `chunk_size` chunks (the last takes the rest), as a
+    client following the post's `upload` object would; the answers, in order."""
+    count = max(1, len(data) // chunk_size)
+    answers = []
+    for index in range(count):
+        first = index * chunk_size
+        last = len(data) - 1 if index == count - 1 else first + chunk_size - 1
+        answers.append(
+            client.put(
+                f"/api/posts/{post_id}/upload",
+                data[first : last + 1],
+                content_type="application/octet-stream",
+                headers={"Content-Range": f"bytes {first}-{last}/{len(data)}", **headers},
+            )
+        )
+    return answers
 
 
 @pytest.fixture

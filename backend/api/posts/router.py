@@ -8,7 +8,15 @@ from django.http import HttpRequest
 from ninja import Header, Query, Status
 
 from api.auth.scopes import key_scope
-from api.posts.schemas import CreatorInfoOut, PostIn, PostListQuery, PostOut, PostPageOut
+from api.posts.schemas import (
+    ChunkAckOut,
+    CreatorInfoOut,
+    PostIn,
+    PostListQuery,
+    PostOut,
+    PostPageOut,
+    RejectIn,
+)
 from api.round_trip import user_rate_limit
 from api.workspace_scope import WorkspaceRouter, requires
 from apps.api_keys.models import Scope
@@ -21,7 +29,8 @@ from apps.core.errors import (
     TIKTOK_TOKEN_ERRORS,
     ErrorOut,
 )
-from apps.posts import selectors, services
+from apps.core.middleware import declared_length
+from apps.posts import approval, client_upload, selectors, services
 from apps.posts.creator_info import creator_info_fetch
 from apps.tiktok_accounts.selectors import account_get
 from apps.workspaces.models import Role
@@ -52,7 +61,8 @@ def creator_info(request: HttpRequest, account_id: uuid.UUID) -> Any:
         **TIKTOK_TOKEN_ERRORS,
         **BODY_ERRORS,
     },
-    summary="Post a video to the account, now or at scheduled_at (202; 200 for a replay)",
+    summary="Post a video or photos to the account or its inbox, now or at scheduled_at "
+    "(202; 200 for a replay)",
 )
 @requires(Role.EDITOR)
 @key_scope(Scope.PUBLISH)
@@ -64,11 +74,15 @@ def post_create(
     idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=255),
 ) -> Any:
     account = account_get(workspace_id=request.workspace.id, account_id=account_id)
+    values = payload.dict()
+    if values["photo_urls"] is not None:
+        values["photo_urls"] = tuple(values["photo_urls"])
     post, created = services.post_create(
         account=account,
-        draft=services.PostDraft(**payload.dict()),
+        draft=services.PostDraft(**values),
         idempotency_key=idempotency_key or None,
         meta=RequestMeta.from_request(request),
+        role=request.workspace.role,
     )
     return Status(202 if created else 200, post)
 
@@ -94,7 +108,8 @@ def post_detail(request: HttpRequest, post_id: uuid.UUID) -> Any:
 @router.delete(
     "/{post_id}",
     response={204: None, 401: ErrorOut, **NOT_FOUND, 409: ErrorOut, **AUTH_ERRORS},
-    summary="Cancel a scheduled post (409 once publishing has begun)",
+    summary="Cancel a post awaiting its upload, its approval or its time (409 once publishing "
+    "has begun)",
 )
 @requires(Role.EDITOR)
 @key_scope(Scope.PUBLISH)
@@ -102,3 +117,56 @@ def post_cancel(request: HttpRequest, post_id: uuid.UUID) -> Any:
     meta = RequestMeta.from_request(request)
     services.post_cancel(workspace_id=request.workspace.id, post_id=post_id, meta=meta)
     return Status(204, None)
+
+
+@router.put(
+    "/{post_id}/upload",
+    response={200: ChunkAckOut, **AUTH_ERRORS, **NOT_FOUND, 413: ErrorOut},
+    summary="Send one chunk of an upload post's file (Content-Range; resumable)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/octet-stream": {"schema": {"type": "string"}}},
+        }
+    },
+)
+@requires(Role.EDITOR)
+def post_upload(
+    request: HttpRequest,
+    post_id: uuid.UUID,
+    # Checked after the post is found (a missing one is 422): another's post is always 404.
+    content_range: str | None = Header(None, alias="Content-Range", max_length=100),
+) -> Any:
+    # The body is streamed from the request to storage (the middleware lets a chunk through).
+    ack = client_upload.upload_receive(
+        workspace_id=request.workspace.id,
+        post_id=post_id,
+        content_range=content_range or "",
+        length=declared_length(request),
+        body=request,
+    )
+    return ack
+
+
+@router.post(
+    "/{post_id}/approve",
+    response={200: PostOut, **AUTH_ERRORS, **NOT_FOUND, 409: ErrorOut},
+    summary="Approve a post waiting for approval: scheduled, or sent at once when due",
+)
+@requires(Role.ADMIN)
+def post_approve(request: HttpRequest, post_id: uuid.UUID) -> Any:
+    meta = RequestMeta.from_request(request)
+    return approval.post_approve(workspace_id=request.workspace.id, post_id=post_id, meta=meta)
+
+
+@router.post(
+    "/{post_id}/reject",
+    response={200: PostOut, **AUTH_ERRORS, **NOT_FOUND, 409: ErrorOut, **BODY_ERRORS},
+    summary="Reject a post waiting for approval (final)",
+)
+@requires(Role.ADMIN)
+def post_reject(request: HttpRequest, post_id: uuid.UUID, payload: RejectIn) -> Any:
+    meta = RequestMeta.from_request(request)
+    return approval.post_reject(
+        workspace_id=request.workspace.id, post_id=post_id, reason=payload.reason, meta=meta
+    )

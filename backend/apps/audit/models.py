@@ -30,6 +30,8 @@ class AuditAction(models.TextChoices):
     MEMBER_REMOVE = "member_remove"
     API_KEY_CREATE = "api_key_create"
     API_KEY_REVOKE = "api_key_revoke"
+    POST_APPROVE = "post_approve"
+    POST_REJECT = "post_reject"
 
 
 class ImmutableAuditLog(Exception):

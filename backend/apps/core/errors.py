@@ -150,6 +150,16 @@ class PostNotCancellable(ApplicationError):
     detail = "This post can no longer be cancelled: publishing to TikTok has begun."
 
 
+class PostNotPending(ApplicationError):
+    status, code = 409, "POST_NOT_PENDING"
+    detail = "Only a post waiting for approval (pending_approval) can be approved or rejected."
+
+
+class UploadQuotaExceeded(ApplicationError):
+    status, code = 409, "UPLOAD_QUOTA_EXCEEDED"
+    detail = "This upload would exceed the workspace's quota of stored upload bytes."
+
+
 class IdempotencyConflict(ApplicationError):
     status, code = 409, "IDEMPOTENCY_CONFLICT"
     detail = "This Idempotency-Key was already used with a different request body."

@@ -78,7 +78,7 @@ class RequestContextMiddleware:
 
     def _respond(self, request: HttpRequest) -> HttpResponse:
         is_api = request.path.startswith("/api/")
-        if is_api and _declared_length(request) > settings.MAX_REQUEST_BODY_BYTES:
+        if is_api and declared_length(request) > body_limit(request):
             return error_response(413, PayloadTooLarge.code, PayloadTooLarge.detail)
         response = self.get_response(request)
         if is_api and response.status_code >= 400 and not _is_json(response):
@@ -94,11 +94,27 @@ class RequestContextMiddleware:
         return response
 
 
-def _declared_length(request: HttpRequest) -> int:
+def declared_length(request: HttpRequest) -> int:
     try:
         return int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return 0
+
+
+def streams_body(request: HttpRequest) -> bool:
+    """A route whose view streams the body to storage itself (an upload chunk), never whole."""
+    return (
+        request.method == "PUT" and re.match(settings.STREAMED_BODY_PATH, request.path) is not None
+    )
+
+
+def body_limit(request: HttpRequest) -> int:
+    """MAX_REQUEST_BODY_BYTES, or on a streamed route the largest chunk it takes."""
+    return (
+        settings.STREAMED_BODY_MAX_BYTES
+        if streams_body(request)
+        else settings.MAX_REQUEST_BODY_BYTES
+    )
 
 
 def _is_json(response: HttpResponse) -> bool:

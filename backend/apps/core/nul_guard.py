@@ -4,7 +4,8 @@ PostgreSQL text columns cannot hold NUL (0x00): a NUL that reaches a query raise
 a 500, on any route that filters or writes with the value. No legitimate value of this service
 contains one, so the request is refused once, here, for every route (present and future):
 422 `VALIDATION_ERROR` under /api/, a plain 400 elsewhere (the admin). File uploads are not
-inspected: their bytes never reach a text column.
+inspected: their bytes never reach a text column, and neither are the bodies of streamed
+routes (upload chunks), which are never read whole.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 from apps.core.errors import InvalidInput
-from apps.core.middleware import error_response
+from apps.core.middleware import error_response, streams_body
 
 NUL = "\x00"
 _MESSAGE = "must not contain the NUL character (\\u0000)"
@@ -46,7 +47,7 @@ def _keys_with_nul(data: Any) -> Iterator[str]:
 
 
 def _body_locations(request: HttpRequest) -> Iterator[Loc]:
-    if request.method in {"GET", "HEAD", "OPTIONS"}:
+    if request.method in {"GET", "HEAD", "OPTIONS"} or streams_body(request):
         return
     if request.content_type in _FORM_TYPES:
         try:

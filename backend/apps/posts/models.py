@@ -1,8 +1,12 @@
-"""A video a user asked us to post to one of their TikTok accounts, and where TikTok is with it.
+"""A video or photos a user asked us to post to one of their TikTok accounts, and where TikTok
+is with it.
 
-Status machine: scheduled -> publishing -> published | failed; a scheduled post may also be
-cancelled (deleted), and a post failed for `status_unknown` may still be settled by TikTok's
-webhook. `send_started_at` is set by the one conditional UPDATE that claims a post for sending:
+Status machine: [awaiting_upload ->] [pending_approval ->] scheduled -> publishing ->
+published | sent_to_inbox | failed; pending_approval -> rejected; awaiting_upload -> failed
+(`upload_expired`). A post awaiting its upload, its approval or its time may be cancelled
+(deleted), and a post failed for `status_unknown` may still be settled by TikTok's webhook.
+Every change of status goes through apps.posts.transitions.post_transition.
+`send_started_at` is set by the one conditional UPDATE that claims a post for sending:
 from that moment TikTok may have it, so the post is never sent again. `sent_at` is the first
 claim, kept through releases: POST_PUBLISH_DEADLINE_SECONDS counts from it.
 """
@@ -15,6 +19,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from apps.core.fields import EncryptedTokenField
 from apps.tiktok_accounts.models import TikTokAccount
 
 
@@ -23,6 +28,40 @@ class PostStatus(models.TextChoices):
     PUBLISHING = "publishing"
     PUBLISHED = "published"
     FAILED = "failed"
+    AWAITING_UPLOAD = "awaiting_upload"
+    PENDING_APPROVAL = "pending_approval"
+    SENT_TO_INBOX = "sent_to_inbox"
+    REJECTED = "rejected"
+
+
+# Nothing more happens to a post in these (but TikTok's word on a `status_unknown` failure).
+FINAL_STATUSES = (
+    PostStatus.PUBLISHED,
+    PostStatus.SENT_TO_INBOX,
+    PostStatus.FAILED,
+    PostStatus.REJECTED,
+)
+# DELETE cancels a post in these: TikTok has nothing of it yet.
+CANCELLABLE_STATUSES = (
+    PostStatus.AWAITING_UPLOAD,
+    PostStatus.PENDING_APPROVAL,
+    PostStatus.SCHEDULED,
+)
+
+
+class MediaType(models.TextChoices):
+    VIDEO = "video"
+    PHOTO = "photo"
+
+
+class PostMode(models.TextChoices):
+    DIRECT = "direct"  # published on the account
+    INBOX = "inbox"  # sent to the creator's TikTok inbox, where they finish it
+
+
+class Source(models.TextChoices):
+    URL = "url"  # TikTok pulls the media from its URL
+    UPLOAD = "upload"  # the client uploads the file to us; we upload it to TikTok
 
 
 class PrivacyLevel(models.TextChoices):
@@ -53,9 +92,16 @@ class Post(models.Model):
         TikTokAccount, on_delete=models.CASCADE, related_name="posts", db_index=False
     )
     status = models.CharField(max_length=16, choices=PostStatus.choices)
+    media_type = models.CharField(max_length=8, choices=MediaType.choices, default=MediaType.VIDEO)
+    post_mode = models.CharField(max_length=8, choices=PostMode.choices, default=PostMode.DIRECT)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.URL)
     title = models.TextField(blank=True, default="")
-    privacy_level = models.CharField(max_length=32, choices=PrivacyLevel.choices)
-    video_url = models.URLField(max_length=2048)
+    description = models.TextField(blank=True, default="")
+    # "" for an inbox post: the creator chooses it in the TikTok app.
+    privacy_level = models.CharField(max_length=32, choices=PrivacyLevel.choices, blank=True)
+    video_url = models.URLField(max_length=2048, blank=True, default="")  # source url, video
+    photo_urls = models.JSONField(null=True, blank=True)  # a photo post's images, in order
+    photo_cover_index = models.PositiveSmallIntegerField(default=0)
     disable_comment = models.BooleanField(default=False)
     disable_duet = models.BooleanField(default=False)
     disable_stitch = models.BooleanField(default=False)
@@ -73,6 +119,33 @@ class Post(models.Model):
     # Set while a publishing post awaits its final status, or a published public post its id.
     next_poll_at = models.DateTimeField(null=True, blank=True)
     polls = models.PositiveIntegerField(default=0)
+
+    # Approval: decided at creation (an editor's post while the workspace asks for it).
+    requires_approval = models.BooleanField(default=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
+    reject_reason = models.TextField(null=True, blank=True)  # noqa: DJ001
+
+    # A file upload (source upload): the plan it is cut by (client chunk i = TikTok chunk i),
+    # what the client has sent, where the chunks are stored (apps.posts.upload_store), and
+    # whether they still count against the workspace's quota (reserved at creation).
+    video_size = models.BigIntegerField(null=True, blank=True)
+    upload_chunk_size = models.BigIntegerField(null=True, blank=True)
+    upload_total_chunks = models.PositiveIntegerField(null=True, blank=True)
+    received_bytes = models.BigIntegerField(default=0)
+    upload_chunks = models.JSONField(default=list, blank=True)
+    upload_stored = models.BooleanField(default=False)
+    upload_expires_at = models.DateTimeField(null=True, blank=True)
+    # TikTok's side of it: the upload URL its init gave (a credential, valid one hour), and
+    # the lease of the one worker pushing chunks there; the poller resumes once it lapses.
+    tiktok_upload_url = EncryptedTokenField(null=True, blank=True)
+    upload_lease_until = models.DateTimeField(null=True, blank=True)
 
     # Idempotency-Key of the create request and a hash of what it asked for.
     idempotency_key = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
@@ -109,7 +182,22 @@ class Post(models.Model):
                 condition=models.Q(status=PostStatus.PUBLISHING),
                 name="post_scan_publishing",
             ),
+            # Uploads left unfinished: the expiry scan (client_upload).
+            models.Index(
+                fields=["upload_expires_at"],
+                condition=models.Q(status=PostStatus.AWAITING_UPLOAD),
+                name="post_scan_upload_expiry",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.title[:40] or self.video_url} ({self.status})"
+        return f"{self.title[:40] or self.video_url or self.media_type} ({self.status})"
+
+    @property
+    def inbox(self) -> bool:
+        return self.post_mode == PostMode.INBOX
+
+    @property
+    def scope(self) -> str:
+        """The TikTok scope its init needs: the inbox is video.upload's."""
+        return "video.upload" if self.inbox else "video.publish"

@@ -3,7 +3,9 @@
 Polling runs every POST_STATUS_POLL_SECONDS with backoff while a post is `publishing`, and after
 `PUBLISH_COMPLETE` while a public post has no id yet (TikTok gives it once moderation ends).
 Whatever TikTok answers, the deadline sweep (publisher.posts_sweep) ends both waits, so no
-post is polled forever: a dead grant or a kept 429 only delays the next poll.
+post is polled forever: a dead grant or a kept 429 only delays the next poll. A file upload
+whose worker stopped mid-way is resumed from here (file_push): its poll falls due when the
+pushing worker's lease lapses.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.utils import timezone
 
 from apps.core.errors import ReauthRequired
 from apps.core.fields import TokenUnreadableError
+from apps.posts import file_push
 from apps.posts.models import POLLED_STATUSES, Post, PostStatus
 from apps.posts.settle import FINAL, post_id_wait_stop, post_settle, post_video_id_store
 from apps.tiktok_accounts.services.scoped_calls import call_with_token
@@ -26,7 +29,7 @@ from integrations.tiktok.errors import PostingRefusedError, TikTokError, TikTokR
 
 logger = logging.getLogger(__name__)
 
-SCOPE = "video.publish"
+SCOPE = "video.publish"  # direct posts and creator info; inbox posts use video.upload
 POLLED = POLLED_STATUSES
 
 
@@ -54,7 +57,22 @@ def _claim_poll(post_id: uuid.UUID) -> Post | None:
     return post if won else None
 
 
+def _upload_step(post: Post, answer: content_client.PublishStatus) -> bool:
+    """A file upload TikTok does not fully have: resume it (True: nothing more to record)."""
+    if post.status != PostStatus.PUBLISHING or not post.upload_stored or not post.video_size:
+        return False
+    if answer.status == "PROCESSING_UPLOAD" and answer.uploaded_bytes < post.video_size:
+        lease = file_push.upload_lease_take(post)
+        if lease is not None:
+            file_push.upload_push(post=post, lease=lease, start_bytes=answer.uploaded_bytes)
+        return True
+    file_push.upload_finished(post)  # TikTok has it all (the last answer was lost)
+    return False
+
+
 def _record(post: Post, answer: content_client.PublishStatus) -> None:
+    if _upload_step(post, answer):
+        return
     ids = answer.publicaly_available_post_id
     video_id = ids[0] if ids else None
     if post.status == PostStatus.PUBLISHED:
@@ -80,7 +98,7 @@ def post_poll(*, post_id: uuid.UUID) -> None:
     try:
         answer = call_with_token(
             post.account,
-            SCOPE,
+            post.scope,
             lambda token: content_client.fetch_post_status(
                 access_token=token, publish_id=publish_id
             ),

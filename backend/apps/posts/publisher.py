@@ -24,26 +24,25 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import DateTimeField, F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from apps.audit.models import AuditAction
 from apps.core.errors import ReauthRequired
 from apps.core.fields import TokenUnreadableError
-from apps.posts.audit import post_audit, status_changes
+from apps.posts import file_push
 from apps.posts.creator_info import creator_info_forget
 from apps.posts.models import SEND_READY, Post, PostStatus
-from apps.posts.polling import SCOPE, poll_delay
+from apps.posts.polling import poll_delay
+from apps.posts.sending import init_publish
 from apps.posts.settle import DEADLINE_CODE, post_settle, publish_cutoff
+from apps.posts.transitions import post_transition
 from apps.tiktok_accounts.models import AccountStatus
 from apps.tiktok_accounts.services.scoped_calls import call_with_token
 from apps.tiktok_accounts.services.tokens import DEAD_GRANT_STATUSES
-from integrations.tiktok import content_client
 from integrations.tiktok.errors import (
     AccessTokenInvalidError,
     PostingRefusedError,
@@ -98,28 +97,32 @@ def _claim(post_id: uuid.UUID) -> Post | None:
             post=post, tiktok_status=None, code=code, via="send", from_status=PostStatus.SCHEDULED
         )
         return None
-    with transaction.atomic():
-        won = Post.objects.filter(
-            Q(sent_at__isnull=True) | Q(sent_at__gte=publish_cutoff()),
-            pk=post_id,
-            status=post.status,
-            send_started_at__isnull=True,
-            publish_id__isnull=True,
-            due_at__lte=now,
-        ).update(
-            status=PostStatus.PUBLISHING,
-            send_started_at=now,
-            sent_at=Coalesce(F("sent_at"), Value(now, output_field=DateTimeField())),
-            send_attempts=F("send_attempts") + 1,
-            updated_at=now,
+    match = Q(
+        Q(sent_at__isnull=True) | Q(sent_at__gte=publish_cutoff()),
+        send_started_at__isnull=True,
+        publish_id__isnull=True,
+        due_at__lte=now,
+    )
+    values = {
+        "send_started_at": now,
+        "sent_at": Coalesce(F("sent_at"), Value(now, output_field=DateTimeField())),
+        "send_attempts": F("send_attempts") + 1,
+    }
+    if post.status == PostStatus.SCHEDULED:
+        won = post_transition(
+            post=post,
+            before=PostStatus.SCHEDULED,
+            after=PostStatus.PUBLISHING,
+            match=match,
+            values=values,
+            tiktok_status=None,
         )
-        if won and post.status == PostStatus.SCHEDULED:
-            post_audit(
-                post,
-                AuditAction.POST_STATUS,
-                changes=status_changes(PostStatus.SCHEDULED, PostStatus.PUBLISHING),
-                tiktok_status=None,
+    else:  # a released send, taken again: no change of status
+        won = bool(
+            Post.objects.filter(match, pk=post_id, status=post.status).update(
+                **values, updated_at=now
             )
+        )
     if not won:
         return None
     post.status, post.send_started_at = PostStatus.PUBLISHING, now
@@ -141,18 +144,27 @@ def _fail(post: Post, code: str) -> None:
     post_settle(post=post, tiktok_status="FAILED", code=code, via="send")
 
 
-def _store_publish_id(post: Post, publish_id: str) -> None:
-    """Written the moment TikTok answers; the poller takes over from here."""
+def _store_publish_id(post: Post, publish_id: str, upload_url: str | None) -> datetime | None:
+    """Written the moment TikTok answers, before any chunk is sent; the poller takes over from
+    here. A file upload also keeps TikTok's upload URL and takes the lease of its upload (the
+    lease, returned, ends when its first poll is due)."""
+    now = timezone.now()
+    lease = now + file_push.upload_lease() if upload_url else None
     Post.objects.filter(pk=post.pk, publish_id__isnull=True).update(
         publish_id=publish_id,
-        next_poll_at=timezone.now() + poll_delay(0),
+        tiktok_upload_url=upload_url,
+        upload_lease_until=lease,
+        next_poll_at=lease or now + poll_delay(0),
         polls=0,
-        updated_at=timezone.now(),
+        updated_at=now,
     )
+    post.publish_id, post.tiktok_upload_url, post.upload_lease_until = publish_id, upload_url, lease
+    return lease
 
 
 def post_publish(*, post_id: uuid.UUID) -> None:
-    """Claims a due post and sends it to TikTok's direct post init, at most once ever."""
+    """Claims a due post and sends it to its TikTok init (sending.py), at most once ever; a
+    file upload's chunks follow (file_push)."""
     post = _claim(post_id)
     if post is None:
         return
@@ -162,29 +174,19 @@ def post_publish(*, post_id: uuid.UUID) -> None:
         return
     in_doubt = False  # an init call TikTok may have acted on, with no answer to show for it
 
-    def init(token: str) -> str:
+    def init(token: str) -> tuple[str, str | None]:
         nonlocal in_doubt
         in_doubt = True
         try:
-            publish_id = content_client.init_direct_post(
-                access_token=token,
-                video_url=post.video_url,
-                post_info={
-                    "title": post.title,
-                    "privacy_level": post.privacy_level,
-                    "disable_comment": post.disable_comment,
-                    "disable_duet": post.disable_duet,
-                    "disable_stitch": post.disable_stitch,
-                },
-            )
+            started = init_publish(post, token)
         except REFUSALS:
             in_doubt = False  # TikTok answered, and refused: it created nothing
             raise
         in_doubt = False
-        return publish_id
+        return started
 
     try:
-        publish_id = call_with_token(account, SCOPE, init)
+        publish_id, upload_url = call_with_token(account, post.scope, init)
     except TikTokRateLimitError as exc:
         _release(post, timedelta(seconds=exc.retry_after))
     except PostingRefusedError as exc:
@@ -207,7 +209,9 @@ def post_publish(*, post_id: uuid.UUID) -> None:
         else:  # the token refresh failed in passing: TikTok never saw the post
             _release(post, poll_delay(post.send_attempts))
     else:
-        _store_publish_id(post, publish_id)
+        lease = _store_publish_id(post, publish_id, upload_url)
+        if lease is not None:
+            file_push.upload_push(post=post, lease=lease)
 
 
 def posts_sweep() -> int:

@@ -45,6 +45,11 @@ REASONS = {
         "TikTok's final status could not be learned in time (no answer, no webhook, or the "
         "account lost its authorization); check the TikTok account."
     ),
+    "upload_expired": "The file was not uploaded completely in time; create the post again.",
+    "upload_interrupted": (
+        "The upload to TikTok was interrupted and could not be resumed (TikTok's upload URL "
+        "expired or refused it); it is not sent again: create the post again."
+    ),
     "account_not_active": (
         "The account was not active (expired, revoked or in error) when the post fell due; "
         "it was not sent: reconnect the account and create the post again."

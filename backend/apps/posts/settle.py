@@ -12,16 +12,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.audit.models import AuditAction
-from apps.posts.audit import post_audit, status_changes
 from apps.posts.models import Post, PostStatus, PrivacyLevel
 from apps.posts.reasons import fail_reason
+from apps.posts.transitions import post_transition
 
-FINAL = {"PUBLISH_COMPLETE": PostStatus.PUBLISHED, "FAILED": PostStatus.FAILED}
+FINAL = {
+    "PUBLISH_COMPLETE": PostStatus.PUBLISHED,
+    "SEND_TO_USER_INBOX": PostStatus.SENT_TO_INBOX,
+    "FAILED": PostStatus.FAILED,
+}
 DEADLINE_CODE = "status_unknown"
 # The settle paths that carry TikTok's own word about a publish.
 TIKTOKS_WORD = ("poll", "webhook")
@@ -47,17 +49,18 @@ def post_settle(
     via: str,
     from_status: PostStatus = PostStatus.PUBLISHING,
 ) -> bool:
-    """Moves a post from `from_status` to published, or to failed when `code` is given;
-    False when another path settled it first.
+    """Moves a post from `from_status` to its final status by TikTok's word (published, sent
+    to the inbox), or to failed when `code` is given; False when another path settled it
+    first.
 
     A public post published without its id keeps its next poll: polling goes on for the id.
     """
     status = PostStatus.FAILED if code else FINAL[str(tiktok_status)]
     values: dict[str, Any] = {
-        "status": status,
         "tiktok_status": tiktok_status,
         "fail_reason": fail_reason(code) if code else None,
-        "updated_at": timezone.now(),
+        "upload_lease_until": None,
+        "tiktok_upload_url": None,  # a credential, of no use once the post has ended
     }
     if not _awaits_post_id(post, tiktok_status, video_id):
         values["next_poll_at"] = None
@@ -67,17 +70,18 @@ def post_settle(
     if via in TIKTOKS_WORD:
         deadline_failed = Q(status=PostStatus.FAILED, fail_reason__startswith=f"{DEADLINE_CODE}:")
         candidates.append((PostStatus.FAILED, deadline_failed))
-    with transaction.atomic():
-        for before, match in candidates:
-            if Post.objects.filter(match, pk=post.pk).update(**values):
-                post_audit(
-                    post,
-                    AuditAction.POST_STATUS,
-                    changes=status_changes(before, status),
-                    tiktok_status=tiktok_status,
-                    via=via,
-                )
-                return True
+    for before, match in candidates:
+        moved = post_transition(
+            post=post,
+            before=before,
+            after=status,
+            match=match,
+            values=values,
+            tiktok_status=tiktok_status,
+            via=via,
+        )
+        if moved:
+            return True
     return False
 
 

@@ -12,7 +12,7 @@ import uuid
 
 from celery import shared_task
 
-from apps.posts import polling, publisher
+from apps.posts import client_upload, polling, publisher
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +29,10 @@ def post_poll_task(post_id: str) -> None:
 
 @shared_task(name="posts.publish_due", ignore_result=True)
 def posts_publish_due_task() -> int:
-    """Every POST_SCAN_INTERVAL_SECONDS: settle stuck posts, then send the due ones."""
+    """Every POST_SCAN_INTERVAL_SECONDS: settle stuck posts, expire unfinished uploads, then
+    send the due ones."""
     publisher.posts_sweep()
+    client_upload.uploads_expire()
     due = publisher.posts_due_ids()
     for post_id in due:
         post_publish_task.delay(str(post_id))

@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 POST_EVENTS = (
     "post.publish.complete",
     "post.publish.failed",
+    "post.publish.inbox_delivered",
     "post.publish.publicly_available",
     "post.publish.no_longer_publicaly_available",  # sic: TikTok's spelling
 )
@@ -42,6 +43,8 @@ def _apply(post: Post, event: str, content: dict[str, Any]) -> bool:
         return post_settle(post=post, tiktok_status="FAILED", code=reason, via="webhook")
     if event == "post.publish.no_longer_publicaly_available":
         return post_id_wait_stop(post=post)
+    if event == "post.publish.inbox_delivered":
+        return post_settle(post=post, tiktok_status="SEND_TO_USER_INBOX", via="webhook")
     video_id = _video_id(content) if event.endswith("publicly_available") else None
     moved = post_settle(
         post=post, tiktok_status="PUBLISH_COMPLETE", video_id=video_id, via="webhook"

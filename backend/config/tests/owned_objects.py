@@ -87,6 +87,15 @@ def scheduled_post(user: AbstractBaseUser, fake: FakeTikTok) -> uuid.UUID:
     ).id
 
 
+def pending_post(user: AbstractBaseUser, fake: FakeTikTok) -> uuid.UUID:
+    """A post waiting for approval (what approve and reject act on)."""
+    post_id = scheduled_post(user, fake)
+    Post.objects.filter(pk=post_id).update(
+        status=PostStatus.PENDING_APPROVAL, requires_approval=True
+    )
+    return post_id
+
+
 def account_video(
     user: AbstractBaseUser, fake: FakeTikTok, account_id: uuid.UUID | None = None
 ) -> uuid.UUID:
@@ -149,6 +158,17 @@ OWNED_OBJECTS: dict[str, OwnedObject] = {
 }
 
 
+# A route that acts on an object in a state of its own ("METHOD path" -> its factory for the
+# path's last id parameter), so the owner's call succeeds.
+ROUTE_OBJECTS: dict[str, OwnedObject] = {
+    "POST /api/posts/{post_id}/approve": OwnedObject(pending_post, "POST_NOT_FOUND"),
+    "POST /api/posts/{post_id}/reject": OwnedObject(pending_post, "POST_NOT_FOUND"),
+}
+# What the owner's plain call answers where no plain call can succeed: a chunk upload needs
+# its Content-Range header and bytes, so the owner's empty PUT is refused by validation (not
+# 404: the object is found).
+OWNER_STATUS: dict[str, int] = {"PUT /api/posts/{post_id}/upload": 422}
+
 # A valid body for a route whose schema examples do not make one ("POST /api/x/{x_id}/y" ->
 # body), so the request reaches the object lookup instead of stopping at validation.
 REQUEST_BODIES: dict[str, dict[str, Any]] = {}
@@ -169,7 +189,7 @@ def id_operations(schema: dict[str, Any]) -> list[tuple[str, str]]:
 def request_schema(schema: dict[str, Any], method: str, path: str) -> dict[str, Any] | None:
     """The JSON schema of the operation's body, or None when it takes none."""
     body = schema["paths"][path][method.lower()].get("requestBody")
-    if not body:
+    if not body or "application/json" not in body["content"]:  # a raw body (upload chunk)
         return None
     node = body["content"]["application/json"]["schema"]
     while "$ref" in node:
@@ -198,11 +218,16 @@ def owned_object(parameter: str) -> OwnedObject:
         ) from None
 
 
-def owned_ids(names: list[str], user: AbstractBaseUser, fake: FakeTikTok) -> dict[str, uuid.UUID]:
-    """One object of the user per path parameter, each within the one its `within` names."""
+def owned_ids(
+    names: list[str], user: AbstractBaseUser, fake: FakeTikTok, route: str = ""
+) -> dict[str, uuid.UUID]:
+    """One object of the user per path parameter, each within the one its `within` names (the
+    last one as ROUTE_OBJECTS makes it for `route`, "METHOD path", when it names one)."""
     made: dict[str, uuid.UUID] = {}
-    for name in names:
+    for position, name in enumerate(names):
         owned = owned_object(name)
+        if position == len(names) - 1 and route in ROUTE_OBJECTS:
+            owned = ROUTE_OBJECTS[route]
         parent = made.get(owned.within) if owned.within else None
         made[name] = owned.create(user, fake, parent) if parent else owned.create(user, fake)
     return made

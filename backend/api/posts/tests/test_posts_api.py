@@ -16,6 +16,15 @@ from testing.http import assert_error, assert_validation_error
 pytestmark = pytest.mark.django_db
 
 POST_OUT_FIELDS = {
+    "media_type",
+    "post_mode",
+    "source",
+    "photo_urls",
+    "description",
+    "upload",
+    "created_by",
+    "approved_by",
+    "reject_reason",
     "id",
     "account_id",
     "status",

@@ -19,11 +19,11 @@ from django.utils import timezone
 from apps.audit.models import AuditLog
 from apps.jobs import services
 from apps.jobs.models import Job, JobChunk, JobStatus
-from apps.jobs.tests.processes import BACKEND_DIR, celery_processes, environment, kill
 from apps.tiktok_accounts.models import TikTokAccount
 from config.celery import app as celery_app
 from testing.factories import personal_workspace
 from testing.fake_tiktok import FakeTikTok
+from testing.workers import BACKEND_DIR, celery_processes, environment, kill
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

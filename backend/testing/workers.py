@@ -19,7 +19,7 @@ from django.conf import settings
 from testing.fake_tiktok import FakeTikTok
 from testing.processes import shared_database_url
 
-BACKEND_DIR = Path(__file__).resolve().parents[3]
+BACKEND_DIR = Path(__file__).resolve().parents[1]
 STOP_TIMEOUT_SECONDS = 15
 
 

@@ -1,0 +1,224 @@
+"""Each kind of post sent to the fake TikTok (inbox, photos, file uploads), once, to its end;
+and a file upload whose worker died mid-way: resumed from TikTok's uploaded_bytes, or failed,
+never sent again."""
+
+from __future__ import annotations
+
+import io
+import random
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from apps.posts import client_upload, file_push, polling, publisher, tasks
+from apps.posts.models import Post, PostStatus
+from testing.posts import beat, race, stored_files
+
+pytestmark = pytest.mark.django_db
+
+MIB = 1024 * 1024
+PHOTOS = ["https://photos.example.com/1.jpg", "https://photos.example.com/2.jpg"]
+
+
+class WorkerDied(BaseException):
+    """What a SIGKILL looks like from inside: nothing after it runs."""
+
+
+def _poll_now(post: Post) -> None:
+    Post.objects.filter(pk=post.pk).update(next_poll_at=timezone.now() - timedelta(seconds=1))
+    polling.post_poll(post_id=post.pk)
+
+
+def _uploaded(make_post, data: bytes, chunk_size: int, **fields) -> Post:
+    """An upload post whose client sent all of `data` (in `chunk_size` chunks)."""
+    count = max(1, len(data) // chunk_size) if len(data) >= 2 * chunk_size else 1
+    size = chunk_size if count > 1 else len(data)
+    post, _ = make_post(
+        status=PostStatus.AWAITING_UPLOAD,
+        source="upload",
+        video_url="",
+        video_size=len(data),
+        upload_chunk_size=size,
+        upload_total_chunks=count,
+        upload_stored=True,
+        upload_expires_at=timezone.now() + timedelta(days=1),
+        **fields,
+    )
+    for index in range(count):
+        first = index * size
+        last = len(data) - 1 if index == count - 1 else first + size - 1
+        client_upload.upload_receive(
+            workspace_id=post.workspace_id,
+            post_id=post.pk,
+            content_range=f"bytes {first}-{last}/{len(data)}",
+            length=last - first + 1,
+            body=io.BytesIO(data[first : last + 1]),
+        )
+    post.refresh_from_db()
+    assert post.status == PostStatus.SCHEDULED
+    return post
+
+
+def test_an_inbox_video_ends_sent_to_inbox_without_privacy_settings(make_post, fake_tiktok):
+    post, _ = make_post(post_mode="inbox", privacy_level="")
+
+    publisher.post_publish(post_id=post.pk)
+    _poll_now(post)
+    _poll_now(post)
+
+    post.refresh_from_db()
+    sent = fake_tiktok.content.inits[0]
+    assert (sent.inbox, sent.video_url, sent.privacy_level) == (True, post.video_url, "")
+    assert (post.status, post.tiktok_status) == (PostStatus.SENT_TO_INBOX, "SEND_TO_USER_INBOX")
+    assert (post.published_video_id, post.next_poll_at) == (None, None)
+
+
+@pytest.mark.parametrize(("mode", "final"), [("direct", "published"), ("inbox", "sent_to_inbox")])
+def test_photos_are_pulled_with_their_cover_and_description(make_post, fake_tiktok, mode, final):
+    post, _ = make_post(
+        media_type="photo",
+        post_mode=mode,
+        video_url="",
+        photo_urls=PHOTOS,
+        photo_cover_index=1,
+        title="Two photos",
+        description="A longer description #photos",
+        privacy_level="SELF_ONLY" if mode == "direct" else "",
+    )
+
+    publisher.post_publish(post_id=post.pk)
+    _poll_now(post)
+    _poll_now(post)
+
+    post.refresh_from_db()
+    sent = fake_tiktok.content.inits[0]
+    assert (sent.media_type, sent.photo_images, sent.photo_cover_index) == ("PHOTO", PHOTOS, 1)
+    assert (sent.title, sent.description, sent.inbox) == (
+        "Two photos",
+        "A longer description #photos",
+        mode == "inbox",
+    )
+    assert post.status == final
+
+
+@pytest.mark.parametrize(("mode", "final"), [("direct", "published"), ("inbox", "sent_to_inbox")])
+def test_an_uploaded_file_reaches_tiktok_byte_for_byte_then_is_deleted(
+    make_post, fake_tiktok, upload_dir, django_capture_on_commit_callbacks, mode, final
+):
+    data = random.Random(3).randbytes(3000)
+    post = _uploaded(
+        make_post, data, 5 * MIB, post_mode=mode, privacy_level="SELF_ONLY" * (mode == "direct")
+    )
+    assert len(stored_files(upload_dir)) == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        publisher.post_publish(post_id=post.pk)
+        _poll_now(post)
+        _poll_now(post)
+
+    post.refresh_from_db()
+    assert fake_tiktok.content.received(post.publish_id) == data
+    assert fake_tiktok.content.inits[0].inbox == (mode == "inbox")
+    assert post.status == final
+    assert (stored_files(upload_dir), post.upload_stored) == ([], False)
+
+
+def _die_after_first_chunk(monkeypatch) -> list[int]:
+    """The worker dies as it starts the second chunk; clear the list to revive workers."""
+    real = file_push.upload_chunk
+    sent: list[int] = []
+    alive: list[int] = [1]
+
+    def dying(**kwargs):
+        if sent and alive:
+            alive.clear()
+            raise WorkerDied
+        sent.append(kwargs["index"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(file_push, "upload_chunk", dying)
+    return sent
+
+
+def test_an_upload_whose_worker_died_resumes_where_tiktok_stopped(
+    clock, make_post, fake_tiktok, upload_dir, monkeypatch, django_capture_on_commit_callbacks
+):
+    data = random.Random(5).randbytes(16 * MIB)
+    post = _uploaded(make_post, data, 5 * MIB)
+    _die_after_first_chunk(monkeypatch)
+    with pytest.raises(WorkerDied):
+        publisher.post_publish(post_id=post.pk)
+    post.refresh_from_db()
+    state = fake_tiktok.content.upload_state(post.publish_id)
+    assert (post.status, state["received_bytes"]) == (PostStatus.PUBLISHING, 5 * MIB)
+    assert post.upload_lease_until is not None
+
+    beat(clock, seconds=60, every=15)  # the lease holds: nobody touches the upload
+    assert fake_tiktok.content.upload_state(post.publish_id)["received_bytes"] == 5 * MIB
+    tasks.post_publish_task.apply(args=[str(post.pk)])  # a redelivered send does nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        beat(clock, seconds=file_push.upload_lease().total_seconds() + 30, every=15)
+
+    post.refresh_from_db()
+    assert fake_tiktok.content.received(post.publish_id) == data
+    assert [(a, b) for a, b in fake_tiktok.content.upload_state(post.publish_id)["ranges"]] == [
+        (0, 5 * MIB - 1),
+        (5 * MIB, 10 * MIB - 1),
+        (10 * MIB, 16 * MIB - 1),
+    ]
+    assert len(fake_tiktok.content.inits) == 1
+    assert post.status == PostStatus.PUBLISHED
+    assert stored_files(upload_dir) == []
+
+
+def test_an_upload_tiktok_no_longer_takes_fails_and_is_never_sent_again(
+    clock, make_post, fake_tiktok, upload_dir, monkeypatch, django_capture_on_commit_callbacks
+):
+    data = random.Random(6).randbytes(10 * MIB)
+    post = _uploaded(make_post, data, 5 * MIB)
+    _die_after_first_chunk(monkeypatch)
+    with pytest.raises(WorkerDied):
+        publisher.post_publish(post_id=post.pk)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        beat(clock, seconds=3700, every=3700)  # TikTok's upload URL lived one hour
+
+    post.refresh_from_db()
+    assert post.status == PostStatus.FAILED
+    assert post.fail_reason.startswith("upload_interrupted:")
+    assert len(fake_tiktok.content.inits) == 1
+    assert stored_files(upload_dir) == []
+    assert (post.tiktok_upload_url, post.upload_lease_until) == (None, None)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("attempt", range(3))
+def test_the_same_chunk_sent_twice_at_once_is_stored_once(make_post, upload_dir, attempt):
+    post, _ = make_post(
+        status=PostStatus.AWAITING_UPLOAD,
+        source="upload",
+        video_url="",
+        video_size=1000,
+        upload_chunk_size=1000,
+        upload_total_chunks=1,
+        upload_stored=True,
+        upload_expires_at=timezone.now() + timedelta(days=1),
+    )
+
+    def send():
+        return client_upload.upload_receive(
+            workspace_id=post.workspace_id,
+            post_id=post.pk,
+            content_range="bytes 0-999/1000",
+            length=1000,
+            body=io.BytesIO(b"z" * 1000),
+        )
+
+    results = race(send, send)
+
+    assert results == [client_upload.ChunkAck(1000, True)] * 2, results
+    post.refresh_from_db()
+    assert (post.received_bytes, post.status) == (1000, PostStatus.SCHEDULED)
+    assert len(post.upload_chunks) == 1
+    assert stored_files(upload_dir) == post.upload_chunks
