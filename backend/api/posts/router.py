@@ -131,6 +131,7 @@ def post_cancel(request: HttpRequest, post_id: uuid.UUID) -> Any:
     },
 )
 @requires(Role.EDITOR)
+@key_scope(Scope.PUBLISH)
 def post_upload(
     request: HttpRequest,
     post_id: uuid.UUID,
@@ -154,6 +155,7 @@ def post_upload(
     summary="Approve a post waiting for approval: scheduled, or sent at once when due",
 )
 @requires(Role.ADMIN)
+@key_scope(Scope.PUBLISH)
 def post_approve(request: HttpRequest, post_id: uuid.UUID) -> Any:
     meta = RequestMeta.from_request(request)
     return approval.post_approve(workspace_id=request.workspace.id, post_id=post_id, meta=meta)
@@ -165,6 +167,7 @@ def post_approve(request: HttpRequest, post_id: uuid.UUID) -> Any:
     summary="Reject a post waiting for approval (final)",
 )
 @requires(Role.ADMIN)
+@key_scope(Scope.PUBLISH)
 def post_reject(request: HttpRequest, post_id: uuid.UUID, payload: RejectIn) -> Any:
     meta = RequestMeta.from_request(request)
     return approval.post_reject(

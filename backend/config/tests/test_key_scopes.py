@@ -18,7 +18,7 @@ from api.auth.scopes import needed_scope
 from apps.api_keys.models import Scope
 from apps.audit.models import AuditLog
 from config.api import api
-from config.tests.owned_objects import ID_PARAMETER, example_body, owned_ids
+from config.tests.owned_objects import ID_PARAMETER, OWNER_STATUS, example_body, owned_ids
 from testing.api_keys import key_header, make_api_key
 from testing.openapi import takes_user_credential
 
@@ -31,7 +31,13 @@ OPERATIONS = sorted(
     for method, operation in methods.items()
     if takes_user_credential(operation)
 )
-PUBLISH = {("POST", "/api/accounts/{account_id}/posts"), ("DELETE", "/api/posts/{post_id}")}
+PUBLISH = {
+    ("POST", "/api/accounts/{account_id}/posts"),
+    ("DELETE", "/api/posts/{post_id}"),
+    ("PUT", "/api/posts/{post_id}/upload"),
+    ("POST", "/api/posts/{post_id}/approve"),
+    ("POST", "/api/posts/{post_id}/reject"),
+}
 LOGIN_ONLY = {
     ("POST", "/api/api-keys"),
     ("GET", "/api/api-keys"),
@@ -82,6 +88,8 @@ def test_a_key_needs_the_routes_scope(user, fake_tiktok, method: str, path: str)
     if needed is None:
         assert response.status_code == 403
         assert response.json()["code"] == "INSUFFICIENT_SCOPE"
+    elif expected := OWNER_STATUS.get(f"{method} {path}"):
+        assert response.status_code == expected, response.content  # past the scope check
     else:
         assert response.status_code not in (401, 422), response.content
         if response.status_code >= 400:
