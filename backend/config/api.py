@@ -17,6 +17,8 @@ from api.auth.security import JWTAuth
 from api.health import router as health_router
 from api.history.router import router as history_router
 from api.jobs.router import router as jobs_router
+from api.outbound_webhooks.router import delivery_router as webhook_deliveries_router
+from api.outbound_webhooks.router import router as webhook_endpoints_router
 from api.posts.router import account_router as account_posts_router
 from api.posts.router import router as posts_router
 from api.videos.router import router as videos_router
@@ -137,4 +139,6 @@ api.add_router("/accounts", account_posts_router)
 api.add_router("/posts", posts_router)
 api.add_router("/audit-logs", audit_router)
 api.add_router("/jobs", jobs_router)
+api.add_router("/webhook-endpoints", webhook_endpoints_router)
+api.add_router("/webhook-deliveries", webhook_deliveries_router)
 api.add_router("", health_router)

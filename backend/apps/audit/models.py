@@ -20,6 +20,10 @@ class AuditAction(models.TextChoices):
     POST_CREATE = "post_create"
     POST_CANCEL = "post_cancel"
     POST_STATUS = "post_status"
+    WEBHOOK_ENDPOINT_CREATE = "webhook_endpoint_create"
+    WEBHOOK_ENDPOINT_UPDATE = "webhook_endpoint_update"
+    WEBHOOK_ENDPOINT_DELETE = "webhook_endpoint_delete"
+    WEBHOOK_ENDPOINT_ROTATE = "webhook_endpoint_rotate"
 
 
 class ImmutableAuditLog(Exception):

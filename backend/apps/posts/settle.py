@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from apps.audit.models import AuditAction
 from apps.posts.audit import post_audit, status_changes
+from apps.posts.events import post_final_emit
 from apps.posts.models import Post, PostStatus, PrivacyLevel
 from apps.posts.reasons import fail_reason
 
@@ -77,6 +78,8 @@ def post_settle(
                     tiktok_status=tiktok_status,
                     via=via,
                 )
+                if before != status:  # a deadline `failed` that TikTok confirms says nothing new
+                    post_final_emit(post_id=post.pk)
                 return True
     return False
 
