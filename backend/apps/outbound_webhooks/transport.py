@@ -68,6 +68,8 @@ def endpoint_post(*, url: str, body: bytes, headers: dict[str, str]) -> Outcome:
             preload_content=False,
         )
         return Outcome(status_code=response.status, error=_status_error(response.status))
+    except urllib3.exceptions.NewConnectionError:  # a subclass of the timeout, for history
+        return Outcome(error="connection failed")
     except urllib3.exceptions.TimeoutError:
         return Outcome(error="timeout")
     except urllib3.exceptions.SSLError:
