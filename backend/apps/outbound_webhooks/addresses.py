@@ -57,8 +57,9 @@ def address_refusal(address: IPAddress) -> str | None:
     """Why an endpoint may not be at this address; None when it may."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
+    # ::1 lies in a reserved IPv6 block too: loopback is judged as loopback.
     for kind in ("link_local", "multicast", "reserved", "unspecified"):
-        if getattr(address, f"is_{kind}"):
+        if getattr(address, f"is_{kind}") and not address.is_loopback:
             return f"resolves to a {kind.replace('_', '-')} address"
     if not address.is_global and not settings.OUTBOUND_WEBHOOKS_ALLOW_PRIVATE:
         kind = "loopback" if address.is_loopback else "private"
