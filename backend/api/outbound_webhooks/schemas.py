@@ -15,7 +15,7 @@ from apps.outbound_webhooks.models import ALL_EVENTS, Delivery, DeliveryStatus
 
 # What an endpoint may subscribe to: every event type, or `*` for all of them.
 Subscription = enum.StrEnum(
-    "Subscription", {name: value for name, value in EventType.choices} | {"ALL": ALL_EVENTS}
+    "Subscription", {event.name: event.value for event in EventType} | {"ALL": ALL_EVENTS}
 )
 URL_EXAMPLE = "https://crm.example.com/hooks/tiktok"
 
