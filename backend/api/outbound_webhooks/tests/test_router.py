@@ -33,9 +33,7 @@ def _member(user, role: Role) -> Client:
     )
 
 
-def test_an_admin_creates_an_endpoint_and_sees_its_secret_once(
-    auth_client, user, loopback
-) -> None:
+def test_an_admin_creates_an_endpoint_and_sees_its_secret_once(auth_client, user, loopback) -> None:
     answer = post_json(
         auth_client,
         ENDPOINTS,

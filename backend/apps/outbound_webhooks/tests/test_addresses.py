@@ -21,7 +21,13 @@ def _dns(monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[str]]) -> list
             return real(host, port, *args, **kwargs)
         asked.append(host)
         return [
-            (socket.AF_INET6 if ":" in ip else socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port))
+            (
+                socket.AF_INET6 if ":" in ip else socket.AF_INET,
+                socket.SOCK_STREAM,
+                6,
+                "",
+                (ip, port),
+            )
             for ip in answers[host]
         ]
 
@@ -103,7 +109,9 @@ def test_the_sender_connects_to_the_checked_address_and_names_the_host(
     assert asked == ["hooks.example"]  # resolved once, by the check; the connection used it
 
 
-def test_a_loopback_name_is_refused_at_delivery_without_allow_private(monkeypatch, settings) -> None:
+def test_a_loopback_name_is_refused_at_delivery_without_allow_private(
+    monkeypatch, settings
+) -> None:
     settings.OUTBOUND_WEBHOOKS_ALLOW_HTTP = True
     _dns(monkeypatch, {"hooks.example": ["127.0.0.1"]})
     with receiving() as receiver:

@@ -173,9 +173,7 @@ def test_a_redirect_timeout_or_refused_connection_is_a_failed_attempt(
     assert outcomes[nobody].error == "connection failed"
 
 
-def test_only_active_subscribed_endpoints_older_than_the_event_get_it(
-    user, make_endpoint
-) -> None:
+def test_only_active_subscribed_endpoints_older_than_the_event_get_it(user, make_endpoint) -> None:
     with receiving() as receiver:
         everything, _ = make_endpoint(receiver.url)
         posts, _ = make_endpoint(receiver.url, ["post.published", "post.failed"])
