@@ -18,7 +18,10 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
+from apps.events.models import Event
 from apps.jobs.models import Job, JobStatus
+from apps.outbound_webhooks.models import Delivery, WebhookEndpoint
+from apps.outbound_webhooks.signing import secret_new
 from apps.posts.models import Post, PostStatus
 from testing.accounts import fake_grant, new_open_id
 from testing.factories import TikTokAccountFactory, TikTokVideoFactory, personal_workspace
@@ -84,6 +87,23 @@ def account_video(
     return TikTokVideoFactory(account_id=account_id or linked_account(user, fake)).id
 
 
+def webhook_endpoint(user: AbstractBaseUser, fake: FakeTikTok) -> uuid.UUID:
+    """An endpoint whose URL never resolves to anything reachable: nothing is ever sent."""
+    return WebhookEndpoint.objects.create(
+        workspace=personal_workspace(user),
+        url="https://hooks.invalid/tiktok",
+        events=["*"],
+        secret=secret_new(),
+    ).id
+
+
+def webhook_delivery(user: AbstractBaseUser, fake: FakeTikTok) -> uuid.UUID:
+    """A delivery already failed, of a ping to a new endpoint of the user."""
+    endpoint = WebhookEndpoint.objects.get(pk=webhook_endpoint(user, fake))
+    event = Event.objects.create(workspace=endpoint.workspace, type="ping", data={})
+    return Delivery.objects.create(endpoint=endpoint, event=event, status="failed").id
+
+
 # Path parameter name -> how to make one for a user, and the code of its 404.
 OWNED_OBJECTS: dict[str, OwnedObject] = {
     "account_id": OwnedObject(linked_account, "ACCOUNT_NOT_FOUND"),
@@ -91,6 +111,8 @@ OWNED_OBJECTS: dict[str, OwnedObject] = {
     "post_id": OwnedObject(scheduled_post, "POST_NOT_FOUND"),
     # The contract answers a video that is not the account's as the account itself.
     "video_id": OwnedObject(account_video, "ACCOUNT_NOT_FOUND", within="account_id"),
+    "endpoint_id": OwnedObject(webhook_endpoint, "WEBHOOK_ENDPOINT_NOT_FOUND"),
+    "delivery_id": OwnedObject(webhook_delivery, "DELIVERY_NOT_FOUND"),
 }
 
 

@@ -23,7 +23,7 @@ from testing.factories import TikTokAccountFactory, personal_workspace
 pytestmark = pytest.mark.django_db
 
 
-def rendered(schema, obj) -> dict:  # noqa: ANN001
+def rendered(schema, obj) -> dict:
     """What a route answering `schema` sends for `obj`, as the integrator parses it."""
     return orjson.loads(json_dumps(schema.from_orm(obj).model_dump()))
 

@@ -91,7 +91,7 @@ def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> Non
         time.sleep(0.1)
 
 
-def _emit(user) -> str:  # noqa: ANN001
+def _emit(user) -> str:
     with transaction.atomic():
         event = event_emit(workspace_id=personal_workspace(user).id, type="ping", data={})
     return str(event.id)
