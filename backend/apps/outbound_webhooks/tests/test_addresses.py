@@ -37,7 +37,7 @@ def _dns(monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[str]]) -> list
 
 @pytest.mark.parametrize(
     "address",
-    ["169.254.169.254", "fe80::1", "224.0.0.1", "0.0.0.0", "::", "240.0.0.1", "::ffff:169.254.1.1"],
+    ["169.254.169.254", "fe80::1", "224.0.0.1", "0.0.0.0", "::", "240.0.0.1", "::ffff:169.254.1.1"],  # noqa: S104
 )
 def test_link_local_multicast_reserved_and_unspecified_are_refused_even_when_private_is_allowed(
     monkeypatch, settings, address
@@ -51,7 +51,7 @@ def test_link_local_multicast_reserved_and_unspecified_are_refused_even_when_pri
 @pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "192.168.0.9", "::1", "fd00::1"])
 def test_loopback_and_private_are_refused_unless_allowed(monkeypatch, settings, address) -> None:
     _dns(monkeypatch, {"inside.example": [address]})
-    with pytest.raises(AddressRefused, match="loopback|private"):
+    with pytest.raises(AddressRefused, match=r"loopback|private"):
         target_check("https://inside.example/hook")
     settings.OUTBOUND_WEBHOOKS_ALLOW_PRIVATE = True
     assert target_check("https://inside.example/hook").address == address

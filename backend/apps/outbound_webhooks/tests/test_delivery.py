@@ -41,7 +41,7 @@ def test_a_delivery_verifies_with_the_receivers_standardwebhooks_and_succeeds_on
     user, make_endpoint
 ) -> None:
     with receiving() as receiver, time_machine.travel(T0, tick=False):
-        endpoint, secret = make_endpoint(receiver.url)
+        _endpoint, secret = make_endpoint(receiver.url)
         event = _event(user)
         delivery = _only_delivery(event)
         assert sender.delivery_attempt(delivery_id=delivery.id).ok
@@ -176,7 +176,7 @@ def test_a_redirect_timeout_or_refused_connection_is_a_failed_attempt(
 def test_only_active_subscribed_endpoints_older_than_the_event_get_it(user, make_endpoint) -> None:
     with receiving() as receiver:
         everything, _ = make_endpoint(receiver.url)
-        posts, _ = make_endpoint(receiver.url, ["post.published", "post.failed"])
+        _posts, _ = make_endpoint(receiver.url, ["post.published", "post.failed"])
         inactive, _ = make_endpoint(receiver.url)
         WebhookEndpoint.objects.filter(pk=inactive.pk).update(is_active=False)
         event = _event(user, EventType.ACCOUNT_DELETED)
