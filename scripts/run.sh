@@ -149,9 +149,11 @@ cat <<EOF
 
 EOF
 
-# One Celery worker and the beat scheduler beside the server (embedded broker under DATA_DIR
+# Two Celery workers (tasks; outbound webhooks) and the beat scheduler beside the server (embedded broker under DATA_DIR
 # unless CELERY_BROKER_URL or REDIS_URL names one); stopped with everything else.
 start_bg "celery-worker" .venv/bin/celery --workdir backend -A config worker --concurrency 2 --loglevel INFO
+# Outbound webhook deliveries: their own queue and worker, so a slow endpoint delays nothing else.
+start_bg "celery-webhooks" .venv/bin/celery --workdir backend -A config worker -Q webhooks --concurrency 2 --hostname "webhooks@%h" --loglevel INFO
 start_bg "celery-beat" .venv/bin/celery --workdir backend -A config beat --loglevel INFO
 start_bg "runserver" "$PY" manage.py runserver "$HOST:$PORT"
 supervise

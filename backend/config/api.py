@@ -19,6 +19,8 @@ from api.auth.security import JWTAuth
 from api.health import router as health_router
 from api.history.router import router as history_router
 from api.jobs.router import router as jobs_router
+from api.outbound_webhooks.router import delivery_router as webhook_deliveries_router
+from api.outbound_webhooks.router import router as webhook_endpoints_router
 from api.posts.router import account_router as account_posts_router
 from api.posts.router import router as posts_router
 from api.videos.router import router as videos_router
@@ -144,6 +146,8 @@ api.add_router("/jobs", jobs_router)
 api.add_router("/workspaces", workspaces_router)
 api.add_router("/invitations", invitation_router)
 api.add_router("/api-keys", api_keys_router)
+api.add_router("/webhook-endpoints", webhook_endpoints_router)
+api.add_router("/webhook-deliveries", webhook_deliveries_router)
 api.add_router("", health_router)
 # Every operation, whichever router declares it: an API key outside its scopes gets 403.
 api.add_decorator(api_key_scope_guard, mode="operation")

@@ -62,3 +62,17 @@ def env_rate(name: str, default: str) -> str:
             f"{name} must look like 10/m (N/s, N/m or N/h), got {value!r}."
         ) from None
     return value
+
+
+def env_seconds_list(name: str, default: list[int]) -> list[int]:
+    """Comma-separated whole seconds (`5,300,1800`), each at least 0."""
+    items = env_list(name, [str(value) for value in default])
+    try:
+        values = [int(item) for item in items]
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must be whole seconds separated by commas, got {','.join(items)!r}."
+        ) from None
+    if any(value < 0 for value in values):
+        raise ImproperlyConfigured(f"{name} must not hold a negative delay.")
+    return values

@@ -15,7 +15,15 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_float, env_int, env_list, env_rate, env_str
+from config.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_rate,
+    env_seconds_list,
+    env_str,
+)
 
 # Celery's fixed CELERY_* settings (acks late, prefetch 1, JSON only...); the ones read from the
 # environment are below.
@@ -88,6 +96,8 @@ INSTALLED_APPS = [
     "apps.webhooks",
     "apps.videos",
     "apps.posts",
+    "apps.events",
+    "apps.outbound_webhooks",
     "apps.scheduling",
 ]
 # The fake TikTok and its command (backend/testing): development only, absent from the image.
@@ -269,6 +279,20 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://loca
 CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(
     CELERY_BROKER_URL, data_dir=DATA_DIR, key_prefix=CACHE_KEY_PREFIX
 )
+# --- Outbound webhooks (apps/outbound_webhooks; docs/outbound-webhooks.md) ------------------
+# Development and tests only: plain-http endpoints, and loopback or private addresses.
+OUTBOUND_WEBHOOKS_ALLOW_HTTP = env_bool("OUTBOUND_WEBHOOKS_ALLOW_HTTP", False)
+OUTBOUND_WEBHOOKS_ALLOW_PRIVATE = env_bool("OUTBOUND_WEBHOOKS_ALLOW_PRIVATE", False)
+OUTBOUND_WEBHOOK_TIMEOUT_SECONDS = env_float("OUTBOUND_WEBHOOK_TIMEOUT_SECONDS", 10.0)
+OUTBOUND_WEBHOOK_RETRY_SCHEDULE = env_seconds_list(
+    "OUTBOUND_WEBHOOK_RETRY_SCHEDULE", [5, 300, 1800, 7200, 18000, 36000]
+)
+OUTBOUND_WEBHOOK_DISABLE_AFTER_FAILURES = env_int(
+    "OUTBOUND_WEBHOOK_DISABLE_AFTER_FAILURES", 5, minimum=1
+)
+OUTBOUND_WEBHOOK_SECRET_OVERLAP_SECONDS = env_int("OUTBOUND_WEBHOOK_SECRET_OVERLAP_SECONDS", 86400)
+OUTBOUND_WEBHOOK_RETENTION_DAYS = env_int("OUTBOUND_WEBHOOK_RETENTION_DAYS", 30, minimum=1)
+
 # --- Rate limits (per user; login per username + IP, and per username) -----------------------
 RATE_LIMITS = {
     "sync": env_rate("RATE_LIMIT_SYNC", "10/m"),

@@ -36,6 +36,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Celery 6's default; set now so the worker does not warn.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_IGNORE_RESULT = True
+# Outbound webhook deliveries have their own queue (and worker): an endpoint that hangs until
+# its timeout holds back other deliveries at most, never syncs, jobs or posts.
+CELERY_TASK_ROUTES = {"outbound_webhooks.deliver": {"queue": "webhooks"}}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"

@@ -32,6 +32,10 @@ class AuditAction(models.TextChoices):
     API_KEY_REVOKE = "api_key_revoke"
     POST_APPROVE = "post_approve"
     POST_REJECT = "post_reject"
+    WEBHOOK_ENDPOINT_CREATE = "webhook_endpoint_create"
+    WEBHOOK_ENDPOINT_UPDATE = "webhook_endpoint_update"
+    WEBHOOK_ENDPOINT_DELETE = "webhook_endpoint_delete"
+    WEBHOOK_ENDPOINT_ROTATE = "webhook_endpoint_rotate"
 
 
 class ImmutableAuditLog(Exception):

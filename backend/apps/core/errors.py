@@ -87,6 +87,14 @@ class PostNotFound(ApplicationError):
     status, code, detail = 404, "POST_NOT_FOUND", "No such post."
 
 
+class WebhookEndpointNotFound(ApplicationError):
+    status, code, detail = 404, "WEBHOOK_ENDPOINT_NOT_FOUND", "No such webhook endpoint."
+
+
+class DeliveryNotFound(ApplicationError):
+    status, code, detail = 404, "DELIVERY_NOT_FOUND", "No such webhook delivery."
+
+
 class WorkspaceNotFound(ApplicationError):
     status, code, detail = 404, "WORKSPACE_NOT_FOUND", "No such workspace."
 

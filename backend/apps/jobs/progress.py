@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.errors import AccountNotFound
+from apps.jobs.events import job_finished_emit
 from apps.jobs.models import MAX_JOB_ERRORS, Job, JobChunk, JobStatus
 from apps.tiktok_accounts.services import bulk_sync
 from apps.tiktok_accounts.services.sync import SyncOutcome
@@ -118,3 +119,4 @@ class ChunkProgress:
             else:
                 job.status = JobStatus.FAILED if job.succeeded == 0 else JobStatus.PARTIAL
             job.finished_at = now
+            job_finished_emit(job)  # inside the caller's transaction, which saves `job`

@@ -27,6 +27,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from apps.core.errors import ServiceUnavailable
+from apps.jobs.events import job_finished_emit
 from apps.jobs.models import ACTIVE_STATUSES, Job, JobChunk, JobKind, JobStatus
 from apps.jobs.progress import ChunkProgress
 from apps.tiktok_accounts.models import TikTokAccount
@@ -77,10 +78,12 @@ def job_sync_all_start(*, workspace_id: uuid.UUID, user_id: object) -> Job:
     return job
 
 
+@transaction.atomic
 def _job_finish(job_id: uuid.UUID, *, status: JobStatus) -> None:
-    Job.objects.filter(pk=job_id, status__in=ACTIVE_STATUSES).update(
+    if Job.objects.filter(pk=job_id, status__in=ACTIVE_STATUSES).update(
         status=status, finished_at=timezone.now()
-    )
+    ):
+        job_finished_emit(Job.objects.get(pk=job_id))
 
 
 def job_start_run(*, job_id: uuid.UUID) -> None:
@@ -103,6 +106,8 @@ def job_start_run(*, job_id: uuid.UUID) -> None:
         if not ids:
             job.status, job.finished_at = JobStatus.SUCCEEDED, now
         job.save(update_fields=["status", "started_at", "heartbeat_at", "total", "finished_at"])
+        if not ids:
+            job_finished_emit(job)
         chunks = JobChunk.objects.bulk_create(
             JobChunk(job=job, account_ids=chunk) for chunk in bulk_sync.chunks(ids)
         )

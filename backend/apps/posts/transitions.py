@@ -21,6 +21,7 @@ from django.utils import timezone
 from apps.audit.models import AuditAction
 from apps.audit.services import SYSTEM, RequestMeta
 from apps.posts.audit import post_audit, status_changes
+from apps.posts.events import EVENT_OF_STATUS, post_final_emit
 from apps.posts.models import FINAL_STATUSES, Post, PostStatus
 from apps.posts.upload_store import upload_discard
 
@@ -53,6 +54,8 @@ def post_transition(
             changes=status_changes(str(before), str(after)),
             **audit_metadata,
         )
+        if str(after) in EVENT_OF_STATUS and str(before) != str(after):
+            post_final_emit(post_id=post.pk)  # a confirmed deadline failure says nothing new
         transaction.on_commit(lambda: _changed(post.pk, str(before), str(after)))
     for name, value in fields.items():
         if not hasattr(value, "resolve_expression"):  # an expression's value is the row's

@@ -13,6 +13,8 @@ from typing import Any
 
 from django.conf import settings
 
+from apps.outbound_webhooks.delivery import SCAN_INTERVAL_SECONDS
+
 # Hourly: a day becomes old enough at midnight UTC, and a run cut short resumes within the hour.
 HISTORY_THIN_INTERVAL_SECONDS = 3600
 
@@ -36,6 +38,11 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             "task": "posts.publish_due",
             "schedule": scan,
             "options": {"expires": scan},
+        },
+        "outbound-webhooks-scan": {
+            "task": "outbound_webhooks.scan",
+            "schedule": float(SCAN_INTERVAL_SECONDS),
+            "options": {"expires": SCAN_INTERVAL_SECONDS},
         },
         "posts-poll-due": {
             "task": "posts.poll_due",

@@ -19,6 +19,11 @@ from celery import Task, shared_task
 from django.conf import settings
 
 from apps.history.services import history_prune, history_thin
+from apps.outbound_webhooks.delivery import (
+    SCAN_INTERVAL_SECONDS,
+    deliveries_prune,
+    deliveries_scan,
+)
 from apps.scheduling.beat import HISTORY_THIN_INTERVAL_SECONDS
 from apps.scheduling.claims import periodic_claim, periodic_claims_prune
 from apps.scheduling.scheduled_sync import accounts_sync_stale, stale_id_batches
@@ -95,6 +100,7 @@ def daily_retention() -> None:
     history_prune()
     video_history_prune()
     webhook_events_prune()
+    deliveries_prune()
 
 
 @shared_task(name="history.thin")
@@ -103,3 +109,10 @@ def history_thin_old_days() -> int:
     if not periodic_claim(name="history_thin", interval_seconds=HISTORY_THIN_INTERVAL_SECONDS):
         return 0
     return history_thin()
+
+
+@shared_task(name="outbound_webhooks.scan")
+def outbound_webhooks_scan() -> None:
+    """Once per period: the events and deliveries whose message was lost or is overdue."""
+    if periodic_claim(name="outbound_webhooks_scan", interval_seconds=SCAN_INTERVAL_SECONDS):
+        deliveries_scan()

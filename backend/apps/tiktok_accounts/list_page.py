@@ -26,24 +26,11 @@ from django.db import connection
 
 from apps.core.cursor import Page, cursor_after, cursor_position, cursor_scope
 from apps.tiktok_accounts.models import AccountStatus, LiveAccountCount, TikTokAccount
+from apps.tiktok_accounts.models.status_events import ACCOUNT_OUT_FIELDS
 from apps.workspaces.access import WorkspaceAccess
 
 # Everything a list item shows, in AccountOut's order; the encrypted tokens are never loaded.
-LIST_FIELDS = (
-    "id",
-    "open_id",
-    "username",
-    "display_name",
-    "avatar_url",
-    "is_verified",
-    "follower_count",
-    "following_count",
-    "likes_count",
-    "video_count",
-    "status",
-    "last_synced_at",
-    "created_at",
-)
+LIST_FIELDS = ACCOUNT_OUT_FIELDS
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,10 @@ from django.utils import timezone
 from apps.api_keys.models import Scope
 from apps.api_keys.services import api_key_create
 from apps.audit.services import RequestMeta
+from apps.events.models import Event
 from apps.jobs.models import Job, JobStatus
+from apps.outbound_webhooks.models import Delivery, WebhookEndpoint
+from apps.outbound_webhooks.signing import secret_new
 from apps.posts.models import Post, PostStatus
 from apps.workspaces.models import Invitation, Membership, Role, Workspace
 from testing.accounts import fake_grant, new_open_id
@@ -144,6 +147,23 @@ def api_key(user: AbstractBaseUser, fake: FakeTikTok) -> uuid.UUID:
     ).api_key.id
 
 
+def webhook_endpoint(user: AbstractBaseUser, fake: FakeTikTok) -> uuid.UUID:
+    """An endpoint whose URL never resolves to anything reachable: nothing is ever sent."""
+    return WebhookEndpoint.objects.create(
+        workspace=personal_workspace(user),
+        url="https://hooks.invalid/tiktok",
+        events=["*"],
+        secret=secret_new(),
+    ).id
+
+
+def webhook_delivery(user: AbstractBaseUser, fake: FakeTikTok) -> uuid.UUID:
+    """A delivery already failed, of a ping to a new endpoint of the user."""
+    endpoint = WebhookEndpoint.objects.get(pk=webhook_endpoint(user, fake))
+    event = Event.objects.create(workspace=endpoint.workspace, type="ping", data={})
+    return Delivery.objects.create(endpoint=endpoint, event=event, status="failed").id
+
+
 # Path parameter name -> how to make one for a user, and the code of its 404.
 OWNED_OBJECTS: dict[str, OwnedObject] = {
     "account_id": OwnedObject(linked_account, "ACCOUNT_NOT_FOUND"),
@@ -155,6 +175,8 @@ OWNED_OBJECTS: dict[str, OwnedObject] = {
     "workspace_id": OwnedObject(team_workspace, "WORKSPACE_NOT_FOUND"),
     "user_id": OwnedObject(team_member, "MEMBER_NOT_FOUND"),
     "invitation_id": OwnedObject(pending_invitation, "INVITATION_NOT_FOUND"),
+    "endpoint_id": OwnedObject(webhook_endpoint, "WEBHOOK_ENDPOINT_NOT_FOUND"),
+    "delivery_id": OwnedObject(webhook_delivery, "DELIVERY_NOT_FOUND"),
 }
 
 

@@ -43,6 +43,7 @@ def test_the_beat_schedule_keeps_every_entry_its_task_and_interval(settings) -> 
         "history-thin": ("history.thin", 3600.0, None),
         "posts-publish-due": ("posts.publish_due", scan, {"expires": scan}),
         "posts-poll-due": ("posts.poll_due", poll, {"expires": poll}),
+        "outbound-webhooks-scan": ("outbound_webhooks.scan", 15.0, {"expires": 15}),
     }
 
 
@@ -62,4 +63,13 @@ def test_every_task_keeps_the_name_queued_messages_use() -> None:
         "posts.poll",
         "posts.publish_due",
         "posts.poll_due",
+        "outbound_webhooks.fan_out",
+        "outbound_webhooks.deliver",
+        "outbound_webhooks.scan",
     } <= set(celery_app.tasks)
+
+
+def test_deliveries_go_to_the_webhooks_queue_and_the_rest_to_the_default_one() -> None:
+    route = celery_app.amqp.router.route
+    assert route({}, "outbound_webhooks.deliver")["queue"].name == "webhooks"
+    assert route({}, "outbound_webhooks.fan_out")["queue"].name == "celery"

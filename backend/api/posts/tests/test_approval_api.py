@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from apps.audit.models import AuditLog
+from apps.events.models import Event
 from apps.posts import publisher, tasks
 from apps.posts.models import Post, PostStatus
 from apps.workspaces.models import Membership, Role
@@ -152,6 +153,9 @@ def test_a_rejected_post_is_final_with_its_reason_and_audited(user, member, acco
     }
     again = Client(headers=bearer_header(user)).post(f"/api/posts/{post_id}/approve")
     assert_error(again, 409, "POST_NOT_PENDING")
+    # Integrators hear of it: `post.rejected`, its data the post as the API shows it.
+    event = Event.objects.get(type="post.rejected")
+    assert event.data == Client(headers=bearer_header(user)).get(f"/api/posts/{post_id}").json()
 
 
 def test_approval_is_audited_with_the_approver(user, member, account):

@@ -11,7 +11,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from apps.events.models import Event
 from apps.posts import client_upload, file_push, polling, publisher, tasks
+from apps.posts.events import post_event_data
 from apps.posts.models import Post, PostStatus
 from testing.posts import beat, race, stored_files
 
@@ -72,6 +74,8 @@ def test_an_inbox_video_ends_sent_to_inbox_without_privacy_settings(make_post, f
     assert (sent.inbox, sent.video_url, sent.privacy_level) == (True, post.video_url, "")
     assert (post.status, post.tiktok_status) == (PostStatus.SENT_TO_INBOX, "SEND_TO_USER_INBOX")
     assert (post.published_video_id, post.next_poll_at) == (None, None)
+    (event,) = Event.objects.filter(type="post.sent_to_inbox")
+    assert event.data == post_event_data(post)
 
 
 @pytest.mark.parametrize(("mode", "final"), [("direct", "published"), ("inbox", "sent_to_inbox")])

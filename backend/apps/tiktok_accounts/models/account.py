@@ -7,11 +7,17 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from apps.core.fields import EncryptedTokenField
 from apps.tiktok_accounts.models.stale_reads import AccountManager
+from apps.tiktok_accounts.models.status_events import (
+    ACCOUNT_OUT_FIELDS,
+    status_changes_emit,
+    statuses_locked,
+    writes_status,
+)
 
 # The fields a sync copies from TikTok's user info and audits. (`union_id`, like `open_id`,
 # identifies the TikTok user and is set once, at connect.)
@@ -159,6 +165,18 @@ class TikTokAccount(models.Model):
 
     def __str__(self) -> str:
         return f"@{self.username or self.open_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """A save of an existing row's status emits its change (models.status_events)."""
+        if self._state.adding or not writes_status(kwargs.get("update_fields")):
+            super().save(*args, **kwargs)
+            return
+        with transaction.atomic():
+            before = statuses_locked(TikTokAccount.all_objects.filter(pk=self.pk))
+            super().save(*args, **kwargs)
+            fields = kwargs.get("update_fields") or ACCOUNT_OUT_FIELDS
+            written = {name: getattr(self, name) for name in ACCOUNT_OUT_FIELDS if name in fields}
+            status_changes_emit(TikTokAccount, before, written=written)
 
     def set_profile(self, values: dict[str, Any]) -> dict[str, dict[str, Any]]:
         """Copies profile fields; returns `{"before": ..., "after": ...}` of those that changed

@@ -32,11 +32,17 @@ triggers).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from django.db import models
+from django.db import models, transaction
 
+from apps.tiktok_accounts.models.status_events import (
+    STATUS,
+    status_changes_emit,
+    statuses_locked,
+)
 from apps.tiktok_accounts.read_cache import account_reads_invalidate
 
 if TYPE_CHECKING:
@@ -76,11 +82,14 @@ def _shown(fields: Iterable[str]) -> bool:
 
 
 class AccountQuerySet(models.QuerySet["TikTokAccount"]):
-    """The ORM's writes that send no signal, each making its rows' owners' reads stale."""
+    """The ORM's writes that send no signal, each making its rows' owners' reads stale; a
+    write of the status also emits its changes (status_events)."""
 
     def update(self, **kwargs: Any) -> int:
         if not _shown(kwargs) or _owners_known.get():
             return super().update(**kwargs)
+        if STATUS in kwargs:
+            return self._status_update(kwargs)
         owners = reads_owners(self)
         if not owners:
             return 0
@@ -90,15 +99,36 @@ class AccountQuerySet(models.QuerySet["TikTokAccount"]):
             account_reads_invalidate(workspace_ids=owners)
         return rows
 
+    def _status_update(self, kwargs: dict[str, Any]) -> int:
+        """update() of the status: the rows it will write are locked and read first (their
+        owners and old status), then exactly those rows are written."""
+        with transaction.atomic():
+            before = statuses_locked(self)
+            if not before:
+                return 0
+            rows = super(AccountQuerySet, self.filter(pk__in=before)).update(**kwargs)
+            if rows:
+                owners = {row[READS_OWNER] for row in before.values()}
+                account_reads_invalidate(workspace_ids=owners)
+                status_changes_emit(self.model, before, written=kwargs)
+        return rows
+
     def bulk_update(
         self, objs: Iterable[TikTokAccount], fields: Sequence[str], batch_size: int | None = None
     ) -> int:
         objs = list(objs)
-        known = _owners_known.set(True)
-        try:
-            rows = super().bulk_update(objs, fields, batch_size=batch_size)
-        finally:
-            _owners_known.reset(known)
+        watched = STATUS in fields
+        with transaction.atomic() if watched else nullcontext():
+            before = {}
+            if watched:
+                before = statuses_locked(self.filter(pk__in=[obj.pk for obj in objs]))
+            known = _owners_known.set(True)
+            try:
+                rows = super().bulk_update(objs, fields, batch_size=batch_size)
+            finally:
+                _owners_known.reset(known)
+            if before:
+                status_changes_emit(self.model, before)
         if rows and _shown(fields):
             account_reads_invalidate(workspace_ids=reads_owners(objs))
         return rows

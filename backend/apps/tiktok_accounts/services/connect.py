@@ -15,8 +15,10 @@ from django.utils import timezone
 from apps.audit.models import AuditAction
 from apps.audit.services import RequestMeta
 from apps.core.errors import InvalidState, ScopesDenied
+from apps.events.models import EventType
 from apps.history.services import history_record
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
+from apps.tiktok_accounts.models.status_events import account_event_emit
 from apps.tiktok_accounts.services.errors import tiktok_error_to_api
 from apps.tiktok_accounts.services.store import account_store
 from apps.tiktok_accounts.services.tokens import revoke_quietly
@@ -115,4 +117,5 @@ def _connection_store(
         metadata={"open_id": account.open_id, "scopes": account.scopes},
     )
     history_record(accounts=[account], at=account.connected_at)
+    account_event_emit(account=account, type=EventType.ACCOUNT_CONNECTED)
     return account, created

@@ -7,7 +7,9 @@ from django.utils import timezone
 
 from apps.audit.models import AuditAction
 from apps.audit.services import RequestMeta
+from apps.events.models import EventType
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
+from apps.tiktok_accounts.models.status_events import account_event_emit
 from apps.tiktok_accounts.services.store import account_store
 from apps.tiktok_accounts.services.tokens import revoke_quietly
 
@@ -28,6 +30,7 @@ def account_delete(*, account: TikTokAccount, meta: RequestMeta) -> None:
             meta=meta,
             metadata={"revoke": revoke},
         )
+        account_event_emit(account=account, type=EventType.ACCOUNT_DELETED)
 
 
 @transaction.atomic

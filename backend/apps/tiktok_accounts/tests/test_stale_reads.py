@@ -236,10 +236,18 @@ def test_an_update_learns_its_owners_in_one_select_and_a_token_write_in_none(use
     with CaptureQueriesContext(connection) as no_match:
         assert TikTokAccount.objects.filter(pk=account.pk, status="none").update(status="x") == 0
 
-    select, update = (q["sql"] for q in status_write.captured_queries)
-    assert select.startswith("SELECT DISTINCT")
+    # A status write: the rows locked and read (their owners, their old status), the UPDATE,
+    # and the event of the change (models/status_events.py).
+    select, update, event = (
+        q["sql"] for q in status_write.captured_queries if "SAVEPOINT" not in q["sql"]
+    )
+    assert select.startswith("SELECT")
     assert update.startswith("UPDATE")
-    assert len(token_write) == len(bulk_write) == len(no_match) == 1
+    assert event.startswith('INSERT INTO "events_event"')
+    assert len(token_write) == len(bulk_write) == 1
+    assert [q["sql"] for q in no_match.captured_queries if "SAVEPOINT" not in q["sql"]] == [
+        no_match.captured_queries[1]["sql"]
+    ]
 
 
 def test_every_manager_of_an_account_writes_through_the_invalidating_queryset(db, user) -> None:

@@ -1,0 +1,199 @@
+"""Sending deliveries: fan an event out, attempt one delivery, and the scan that loses none.
+
+At least once, never twice after a success: a worker claims a pending, due delivery with a
+conditional UPDATE that sets a lease (one attempt plus a margin) and counts the attempt, sends
+it outside any transaction, then records the outcome on the still-pending row. A worker killed
+mid-attempt leaves the lease to lapse; the scan (every SCAN_INTERVAL_SECONDS) enqueues the
+delivery again. A succeeded or failed row is never claimed again; a redelivery is a new row.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from celery import current_app
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from apps.events.models import Event
+from apps.outbound_webhooks.models import (
+    DISABLED_FAILING,
+    Delivery,
+    DeliveryStatus,
+    WebhookEndpoint,
+)
+from apps.outbound_webhooks.signing import event_body, signed_headers
+from apps.outbound_webhooks.transport import Outcome, endpoint_post
+
+logger = logging.getLogger(__name__)
+
+DELIVER_TASK = "outbound_webhooks.deliver"
+QUEUE = "webhooks"
+SCAN_INTERVAL_SECONDS = 15
+# A due delivery whose message should have run by now (or a fan-out that should have happened).
+SCAN_GRACE = timedelta(seconds=60)
+SCAN_BATCH = 1000
+LEASE_MARGIN_SECONDS = 30
+# A retry this soon is enqueued with a countdown; a later one is left to the scan (a broker
+# holding a countdown longer than Redis's visibility timeout would hand it out twice).
+COUNTDOWN_MAX_SECONDS = 300
+
+
+def deliveries_enqueue(delivery_ids: Iterable[str], *, countdown: float | None = None) -> None:
+    """A message per delivery; a broker failure is logged (the scan enqueues them later)."""
+    try:
+        for delivery_id in delivery_ids:
+            current_app.signature(DELIVER_TASK, args=(delivery_id,)).apply_async(
+                countdown=countdown, queue=QUEUE
+            )
+    except Exception as exc:
+        logger.warning("Deliveries not enqueued (%s): the scan picks them up", exc)
+
+
+@transaction.atomic
+def events_fan_out(*, event_ids: list[str]) -> int:
+    """Creates the deliveries of these events (each endpoint of the workspace subscribed, active,
+    and older than the event) and enqueues them after commit. Idempotent: an event is fanned
+    out once (its row locked and marked), whoever gets to it first."""
+    events = list(
+        Event.objects.select_for_update(skip_locked=True).filter(
+            pk__in=event_ids, fanned_out_at__isnull=True
+        )
+    )
+    if not events:
+        return 0
+    endpoints = defaultdict(list)
+    for endpoint in WebhookEndpoint.objects.filter(
+        workspace_id__in={event.workspace_id for event in events}, is_active=True
+    ):
+        endpoints[endpoint.workspace_id].append(endpoint)
+    now = timezone.now()
+    deliveries = [
+        Delivery(endpoint=endpoint, event=event, next_attempt_at=now)
+        for event in events
+        for endpoint in endpoints[event.workspace_id]
+        if endpoint.created_at <= event.created_at and endpoint.subscribed(event.type)
+    ]
+    Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+    Event.objects.filter(pk__in=[event.pk for event in events]).update(fanned_out_at=now)
+    ids = [str(delivery.id) for delivery in deliveries]
+    transaction.on_commit(lambda: deliveries_enqueue(ids))
+    return len(ids)
+
+
+def _claim(delivery_id: uuid.UUID | str, now: datetime) -> Delivery | None:
+    lease = timedelta(seconds=settings.OUTBOUND_WEBHOOK_TIMEOUT_SECONDS + LEASE_MARGIN_SECONDS)
+    won = (
+        Delivery.objects.filter(
+            pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
+        )
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_until=now + lease, attempts=F("attempts") + 1)
+    )
+    if not won:
+        return None
+    return Delivery.objects.select_related("endpoint", "event").get(pk=delivery_id)
+
+
+def delivery_attempt(*, delivery_id: uuid.UUID | str) -> Outcome | None:
+    """One attempt of a pending, due delivery nobody holds; None when there was none to make."""
+    delivery = _claim(delivery_id, timezone.now())
+    if delivery is None:
+        return None
+    endpoint, event = delivery.endpoint, delivery.event
+    if not (endpoint.is_active or delivery.manual):
+        outcome = Outcome(error="endpoint inactive")
+        _record(delivery, outcome, final=True)
+        return outcome
+    body = event_body(event)
+    headers = signed_headers(endpoint=endpoint, event_id=str(event.id), body=body)
+    outcome = endpoint_post(url=endpoint.url, body=body, headers=headers)
+    _record(delivery, outcome)
+    return outcome
+
+
+def _record(delivery: Delivery, outcome: Outcome, *, final: bool = False) -> None:
+    now = timezone.now()
+    schedule = settings.OUTBOUND_WEBHOOK_RETRY_SCHEDULE
+    values: dict[str, object] = {
+        "last_status_code": outcome.status_code,
+        "last_error": outcome.error,
+        "lease_until": None,
+        "next_attempt_at": None,
+    }
+    delay = None
+    if outcome.ok:
+        values.update(status=DeliveryStatus.SUCCEEDED, delivered_at=now)
+    elif final or delivery.attempts > len(schedule):
+        values["status"] = DeliveryStatus.FAILED
+    else:
+        delay = schedule[delivery.attempts - 1]
+        values["next_attempt_at"] = now + timedelta(seconds=delay)
+    with transaction.atomic():
+        if not Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(
+            **values
+        ):
+            return
+        _streak_record(delivery.endpoint, values.get("status"))
+    logger.info(
+        "Webhook delivery %s attempt %s: %s",
+        delivery.pk,
+        delivery.attempts,
+        outcome.status_code or outcome.error,
+    )
+    if delay is not None and delay <= COUNTDOWN_MAX_SECONDS:
+        deliveries_enqueue([str(delivery.pk)], countdown=delay)
+
+
+def _streak_record(endpoint: WebhookEndpoint, status: object) -> None:
+    """A delivery that ended: success resets the endpoint's streak of failed deliveries; a
+    failure lengthens it, and OUTBOUND_WEBHOOK_DISABLE_AFTER_FAILURES of them disable it."""
+    endpoints = WebhookEndpoint.objects.filter(pk=endpoint.pk)
+    if status == DeliveryStatus.SUCCEEDED and endpoint.failed_streak:
+        endpoints.update(failed_streak=0)
+    elif status == DeliveryStatus.FAILED:
+        endpoints.update(failed_streak=F("failed_streak") + 1)
+        limit = settings.OUTBOUND_WEBHOOK_DISABLE_AFTER_FAILURES
+        if endpoints.filter(is_active=True, failed_streak__gte=limit).update(
+            is_active=False, disabled_reason=DISABLED_FAILING, updated_at=timezone.now()
+        ):
+            logger.warning("Webhook endpoint %s disabled: %s failed deliveries", endpoint.pk, limit)
+
+
+def deliveries_scan() -> tuple[int, int]:
+    """Fans out the events whose message was lost, and enqueues the deliveries that are due
+    and whose message is overdue or lost (a killed worker's lapsed lease, a retry left to the
+    scan). Duplicate messages are harmless: the claim lets one through."""
+    now = timezone.now()
+    late = now - SCAN_GRACE
+    events = [
+        str(pk)
+        for pk in Event.objects.filter(fanned_out_at__isnull=True, created_at__lt=late)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:SCAN_BATCH]
+    ]
+    if events:
+        events_fan_out(event_ids=events)
+    due = (
+        Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=late)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:SCAN_BATCH]
+    )
+    deliveries = [str(pk) for pk in due]
+    deliveries_enqueue(deliveries)
+    return len(events), len(deliveries)
+
+
+def deliveries_prune() -> int:
+    """Deletes deliveries, and events, older than OUTBOUND_WEBHOOK_RETENTION_DAYS."""
+    cutoff = timezone.now() - timedelta(days=settings.OUTBOUND_WEBHOOK_RETENTION_DAYS)
+    deleted, _ = Delivery.objects.filter(created_at__lt=cutoff).delete()
+    Event.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -1,0 +1,135 @@
+"""A real Celery worker on Redis delivering to a real receiver: a worker killed mid-delivery
+loses no delivery, and a delivery that succeeded is never sent again.
+
+Run in CI's PostgreSQL + Redis pass (skipped without REDIS_URL). Every wait is a bounded poll.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.events.services import event_emit
+from apps.outbound_webhooks import delivery as sender
+from apps.outbound_webhooks.models import Delivery, DeliveryStatus
+from config.celery import app as celery_app
+from testing.factories import personal_workspace
+from testing.processes import shared_database_url
+from testing.receiver import Receiver, receiving
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not settings.REDIS_URL,
+        reason="REDIS_URL is unset: the real-worker tests run in CI's PostgreSQL + Redis pass",
+    ),
+]
+BACKEND_DIR = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(autouse=True)
+def _real_broker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+
+
+@contextmanager
+def worker() -> Iterator[subprocess.Popen[bytes]]:
+    """One worker on both queues (the default one fans out, `webhooks` delivers)."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": shared_database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "CACHE_KEY_PREFIX": settings.CACHE_KEY_PREFIX,
+        "OUTBOUND_WEBHOOKS_ALLOW_HTTP": "true",
+        "OUTBOUND_WEBHOOKS_ALLOW_PRIVATE": "true",
+        "OUTBOUND_WEBHOOK_TIMEOUT_SECONDS": "60",
+        "LOG_LEVEL": "WARNING",
+    }
+    process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+        [sys.executable, "-m", "celery", "--workdir", str(BACKEND_DIR), "-A", "config", "worker",
+         "-Q", "celery,webhooks", "--concurrency=2", "--without-mingle", "--without-gossip",
+         f"--hostname=whe2e-{os.getpid()}@%h", "--loglevel=WARNING"],
+        env=env,
+        start_new_session=True,
+        stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        yield process
+    finally:
+        _signal(process, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            _signal(process, signal.SIGKILL)
+            process.wait(timeout=15)
+
+
+def _signal(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
+
+
+def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.1)
+
+
+def _emit(user) -> str:
+    with transaction.atomic():
+        event = event_emit(workspace_id=personal_workspace(user).id, type="ping", data={})
+    return str(event.id)
+
+
+def _received(receiver: Receiver, event_id: str) -> int:
+    return sum(1 for r in receiver.requests if r.headers["webhook-id"] == event_id)
+
+
+def test_a_worker_killed_mid_delivery_loses_nothing_and_a_success_is_never_repeated(
+    user, loopback, make_endpoint
+) -> None:
+    with receiving(delay=30) as receiver:
+        make_endpoint(receiver.url)
+        with worker() as doomed:
+            first = _emit(user)
+            wait_for(lambda: _received(receiver, first) == 1, timeout=60, what="the first send")
+            _signal(doomed, signal.SIGKILL)  # mid-delivery: the receiver has not answered
+            doomed.wait(timeout=15)
+        delivery = Delivery.objects.get(event_id=first)
+        assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 1)
+        assert delivery.lease_until is not None
+
+        receiver.delay = 0
+        # As if the lease and the scan's grace had passed (the scan runs every 15 s).
+        past = timezone.now() - sender.SCAN_GRACE - timedelta(seconds=1)
+        Delivery.objects.filter(pk=delivery.pk).update(lease_until=past, next_attempt_at=past)
+        with worker():
+            assert sender.deliveries_scan() == (0, 1)
+            wait_for(
+                lambda: Delivery.objects.get(pk=delivery.pk).status == DeliveryStatus.SUCCEEDED,
+                timeout=60,
+                what="the delivery to succeed on the new worker",
+            )
+            # Duplicate messages and scans after the success: none may send it again.
+            sender.deliveries_enqueue([str(delivery.pk)] * 3)
+            sender.deliveries_scan()
+            barrier = _emit(user)  # one queue, in order: once it arrives, the duplicates ran
+            wait_for(lambda: _received(receiver, barrier) == 1, timeout=60, what="the barrier")
+            time.sleep(1)  # the other pool process may still be on a duplicate
+    assert _received(receiver, first) == 2  # at least once: the killed attempt, then the retry
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("succeeded", 2, 204)
