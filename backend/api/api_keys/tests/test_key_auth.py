@@ -88,7 +88,7 @@ def test_a_key_is_limited_by_its_scopes(user) -> None:
     refused = _client(reader).delete(f"{ACCOUNTS}/{account.id}")
     assert_error(refused, 403, "INSUFFICIENT_SCOPE")
     assert "write" in refused.json()["detail"]
-    post = post_json(_client(writer), f"{ACCOUNTS}/{account.id}/posts", {})
+    post = post_json(_client(writer), f"{ACCOUNTS}/{account.id}/posts", {"media_type": "gif"})
     assert post.status_code == 422  # input first, as for a role
     assert _client(writer).delete(f"/api/posts/{uuid.uuid4()}").json()["code"] == (
         "INSUFFICIENT_SCOPE"
