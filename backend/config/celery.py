@@ -8,11 +8,23 @@ worker`; scheduler: `celery --workdir backend -A config beat` (see docs/backgrou
 
 from __future__ import annotations
 
+import logging
 import os
+import shutil
+import sys
+import tempfile
+import time
 from typing import Any
 
-from celery import Celery
-from celery.signals import worker_init
+from celery import Celery, Task
+from celery.signals import (
+    celeryd_init,
+    task_postrun,
+    task_prerun,
+    worker_init,
+    worker_process_shutdown,
+    worker_shutdown,
+)
 from celery.utils.collections import ChainMap
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -39,3 +51,71 @@ def _worker_waits_for_tiktok_budget(**_kwargs: Any) -> None:
     from integrations.tiktok import budget
 
     budget.budget_wait_when_exhausted(True)
+
+
+# --- Metrics (docs/operations.md#metrics) ---------------------------------------------------
+_metrics_dir: dict[str, str] = {}
+_task_started: dict[str, float] = {}
+
+
+@celeryd_init.connect
+def _worker_metrics_dir(**_kwargs: Any) -> None:
+    """With WORKER_METRICS_PORT set, the pool's processes write their figures to files the
+    worker's main process serves (prometheus-client's multiprocess mode), in a directory made
+    for this worker unless PROMETHEUS_MULTIPROC_DIR names one (emptied here: a restart starts
+    from zero, as a counter may). Before the first metric exists: the mode is chosen then."""
+    from django.conf import settings
+
+    if not settings.WORKER_METRICS_PORT:
+        return
+    if "prometheus_client.values" in sys.modules and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Too late for multiprocess mode: only this process's own figures would be served.
+        logging.getLogger(__name__).error("Worker metrics: prometheus_client was loaded early")
+        return
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if path:
+        for name in os.listdir(path):
+            if name.endswith(".db"):
+                os.remove(os.path.join(path, name))
+    else:
+        path = _metrics_dir["made"] = tempfile.mkdtemp(prefix="tta-worker-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+
+
+@worker_init.connect
+def _worker_metrics_serve(**_kwargs: Any) -> None:
+    from django.conf import settings
+
+    from config.metrics import worker_metrics_serve
+
+    if settings.WORKER_METRICS_PORT:
+        worker_metrics_serve(settings.WORKER_METRICS_PORT)
+
+
+@worker_process_shutdown.connect
+def _pool_process_gone(pid: int | None = None, **_kwargs: Any) -> None:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid or os.getpid())
+
+
+@worker_shutdown.connect
+def _worker_metrics_dir_removed(**_kwargs: Any) -> None:
+    if made := _metrics_dir.pop("made", None):
+        shutil.rmtree(made, ignore_errors=True)
+
+
+@task_prerun.connect
+def _task_started_at(task_id: str, **_kwargs: Any) -> None:
+    _task_started[task_id] = time.perf_counter()
+
+
+@task_postrun.connect
+def _task_counted(task_id: str, task: Task, state: str | None = None, **_kwargs: Any) -> None:
+    """tta_tasks_total and tta_task_duration_seconds, in whichever process ran the task."""
+    from apps.core.metrics import task_observed
+
+    started = _task_started.pop(task_id, None)
+    seconds = None if started is None else time.perf_counter() - started
+    task_observed(task.name, state or "", seconds)

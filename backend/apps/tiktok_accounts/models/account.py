@@ -143,6 +143,11 @@ class TikTokAccount(models.Model):
             models.Index(
                 fields=["workspace"], condition=models.Q(is_deleted=False), name="tta_live_ws_count"
             ),
+            # tta_accounts{status} of /metrics: live rows of one status over every workspace,
+            # counted from this index alone (apps/core/counting.py).
+            models.Index(
+                fields=["status"], condition=models.Q(is_deleted=False), name="tta_live_status"
+            ),
         ]
 
     def __str__(self) -> str:
