@@ -26,13 +26,19 @@ def status_counts(
     vendor = connections[queryset.db].vendor
     counts = {}
     for value in values:
-        rows = queryset.filter(**{field: value}).values("pk")
+        rows = status_rows(queryset, value, field=field)
         if vendor != "postgresql":
             counts[value] = rows.count()
             continue
         exact = rows[: EXACT_UP_TO + 1].count()
         counts[value] = exact if exact <= EXACT_UP_TO else max(_estimate(rows), exact)
     return counts
+
+
+def status_rows(queryset: QuerySet[Model], value: str, *, field: str = "status") -> QuerySet:
+    """The rows of one status, unordered: a model's default ordering would sort every row of
+    that status before the LIMIT could stop the scan."""
+    return queryset.filter(**{field: value}).order_by().values(field)
 
 
 def _estimate(rows: QuerySet[Model]) -> int:

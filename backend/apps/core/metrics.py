@@ -7,7 +7,7 @@ Prometheus scrapes (`ScrapeGauges`, fed by config/metrics.py, which may import t
 
 Under a multi-process server (gunicorn workers, Celery's prefork pool) prometheus-client's
 multiprocess mode is on when PROMETHEUS_MULTIPROC_DIR is set before the process starts
-(backend/gunicorn.conf.py and config/celery.py set it): every process writes its figures to
+(gunicorn.conf.py and config/celery.py set it): every process writes its figures to
 a file there and a scrape sums them (config/metrics.py).
 """
 
