@@ -1,6 +1,7 @@
 """Gunicorn's settings beside the command line, read from the directory gunicorn starts in (the
-project's root, before `--chdir backend` applies): prometheus-client's multiprocess mode for the workers, so that /metrics, whichever
-worker answers it, sums the figures of every worker (docs/operations.md#metrics).
+project's root, before `--chdir backend` applies): prometheus-client's multiprocess mode for
+the workers, so that /metrics, whichever worker answers it, sums the figures of every worker
+(docs/operations.md#metrics).
 
 The directory is made here, in the master, before any worker imports prometheus_client (the
 mode is chosen then), unless PROMETHEUS_MULTIPROC_DIR names one, which is emptied: a restarted

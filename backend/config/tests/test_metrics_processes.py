@@ -41,8 +41,10 @@ def gunicorn(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         "LOG_LEVEL": "WARNING",
     }
     process = subprocess.Popen(  # noqa: S603 (our own interpreter's gunicorn, fixed arguments)
-        [str(GUNICORN), "--chdir", "backend", "config.wsgi", "--workers", "2"]
-        + ["--bind", base.removeprefix("http://")],
+        [
+            *(str(GUNICORN), "--chdir", "backend", "config.wsgi", "--workers", "2"),
+            *("--bind", base.removeprefix("http://")),
+        ],
         cwd=settings.PROJECT_DIR,
         env=env,
         stdin=subprocess.DEVNULL,
