@@ -8,6 +8,7 @@ worker`; scheduler: `celery --workdir backend -A config beat` (see docs/backgrou
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import shutil
@@ -23,7 +24,6 @@ from celery.signals import (
     task_prerun,
     worker_init,
     worker_process_shutdown,
-    worker_shutdown,
 )
 from celery.utils.collections import ChainMap
 
@@ -54,32 +54,48 @@ def _worker_waits_for_tiktok_budget(**_kwargs: Any) -> None:
 
 
 # --- Metrics (docs/operations.md#metrics) ---------------------------------------------------
-_metrics_dir: dict[str, str] = {}
 _task_started: dict[str, float] = {}
 
 
-@celeryd_init.connect
-def _worker_metrics_dir(**_kwargs: Any) -> None:
-    """With WORKER_METRICS_PORT set, the pool's processes write their figures to files the
+def _worker_metrics_dir() -> None:
+    """With WORKER_METRICS_PORT set, the pool's processes write their figures to files that the
     worker's main process serves (prometheus-client's multiprocess mode), in a directory made
-    for this worker unless PROMETHEUS_MULTIPROC_DIR names one (emptied here: a restart starts
-    from zero, as a counter may). Before the first metric exists: the mode is chosen then."""
+    for this process unless PROMETHEUS_MULTIPROC_DIR names one. Here, at import: the mode is
+    chosen when prometheus_client is first imported, before Django (and Celery's signals) start.
+    The environment is read here rather than in settings.py for that reason."""
+    if not os.environ.get("WORKER_METRICS_PORT", "").strip():
+        return
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    path = tempfile.mkdtemp(prefix="tta-worker-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    owner = os.getpid()
+    # Removed when this process ends (pool processes inherit the variable, not the duty).
+    atexit.register(lambda: os.getpid() == owner and shutil.rmtree(path, ignore_errors=True))
+
+
+_worker_metrics_dir()
+
+
+@celeryd_init.connect
+def _worker_metrics_dir_emptied(**_kwargs: Any) -> None:
+    """A directory named by PROMETHEUS_MULTIPROC_DIR starts empty: a restarted worker's
+    counters start from zero, as Prometheus expects of a new process."""
     from django.conf import settings
 
-    if not settings.WORKER_METRICS_PORT:
-        return
-    if "prometheus_client.values" in sys.modules and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        # Too late for multiprocess mode: only this process's own figures would be served.
-        logging.getLogger(__name__).error("Worker metrics: prometheus_client was loaded early")
-        return
     path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if path:
-        for name in os.listdir(path):
-            if name.endswith(".db"):
-                os.remove(os.path.join(path, name))
-    else:
-        path = _metrics_dir["made"] = tempfile.mkdtemp(prefix="tta-worker-metrics-")
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    if not settings.WORKER_METRICS_PORT or not path:
+        return
+    if "prometheus_client.values" not in sys.modules:
+        return
+    from prometheus_client import values
+
+    if values.ValueClass is values.MutexValue:
+        logging.getLogger(__name__).error("Worker metrics: not in multiprocess mode")
+        return
+    for name in os.listdir(path):
+        if name.endswith(".db") and not name.endswith(f"_{os.getpid()}.db"):
+            os.remove(os.path.join(path, name))
 
 
 @worker_init.connect
@@ -98,12 +114,6 @@ def _pool_process_gone(pid: int | None = None, **_kwargs: Any) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(pid or os.getpid())
-
-
-@worker_shutdown.connect
-def _worker_metrics_dir_removed(**_kwargs: Any) -> None:
-    if made := _metrics_dir.pop("made", None):
-        shutil.rmtree(made, ignore_errors=True)
 
 
 @task_prerun.connect
