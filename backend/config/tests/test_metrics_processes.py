@@ -5,6 +5,7 @@ by gunicorn.conf.py)."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -96,3 +97,76 @@ def test_every_scrape_sums_the_figures_of_every_worker(gunicorn):
     assert len(writers) == 2, writers  # both worker processes recorded requests
     assert "1" not in writers  # the stale file was removed at start
     assert scrapes == [first + REQUESTS] * 6
+
+
+def worker_tasks_counted(base: str) -> float | None:
+    try:
+        answer = requests.get(
+            f"{base}/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5
+        )
+    except requests.RequestException:
+        return None
+    assert answer.status_code == 200, answer.text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(answer.text)
+        for sample in family.samples
+        if sample.name == "tta_tasks_total"
+        and sample.labels == {"task": "testing.noop", "outcome": "succeeded"}
+    )
+
+
+def test_a_worker_serves_the_task_figures_of_every_pool_process(tmp_path: Path):
+    """A real worker (prefork, 2 processes, the embedded broker in a directory of its own) with
+    WORKER_METRICS_PORT: its /metrics counts the tasks whichever pool process ran them."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"REDIS_URL", "CELERY_BROKER_URL", "PROMETHEUS_MULTIPROC_DIR"}
+    }
+    env.update(
+        DATA_DIR=str(tmp_path),
+        DATABASE_URL=shared_database_url(),
+        DEBUG="true",
+        METRICS_TOKEN=TOKEN,
+        WORKER_METRICS_PORT=str(port),
+        LOG_LEVEL="WARNING",
+    )
+    celery = [sys.executable, "-m", "celery", "--workdir", "backend", "-A", "config"]
+    worker = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+        [*celery, "worker", "--concurrency", "2", "--loglevel", "WARNING"],
+        cwd=settings.PROJECT_DIR,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while worker_tasks_counted(base) is None:
+            assert worker.poll() is None, "the worker exited on start"
+            assert time.monotonic() < deadline, "the worker's /metrics did not answer"
+            time.sleep(0.5)
+        assert requests.get(f"{base}/metrics", timeout=5).status_code == 401
+        for _ in range(6):
+            subprocess.run(  # noqa: S603 (our own interpreter and arguments)
+                [*celery, "call", "testing.noop"],
+                cwd=settings.PROJECT_DIR,
+                env={**env, "WORKER_METRICS_PORT": ""},
+                check=True,
+                capture_output=True,
+                timeout=60,
+            )
+        while worker_tasks_counted(base) != 6:
+            assert time.monotonic() < deadline + 60, worker_tasks_counted(base)
+            time.sleep(0.5)
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=10)
