@@ -15,7 +15,7 @@ COPY pyproject.toml ./
 RUN python -m pip install "pip>=25.1" \
     && python -m pip install --group runtime
 
-COPY manage.py ./
+COPY manage.py gunicorn.conf.py ./
 COPY backend ./backend
 
 # Build-only values: they merely get past the settings' "no dev secret with DEBUG off" guard

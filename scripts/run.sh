@@ -18,6 +18,8 @@ if [[ ! -x "$PY" ]]; then
 fi
 
 export DEBUG="${DEBUG:-true}"
+# /metrics answers only with this token (docs/operations.md#metrics): a development one.
+export METRICS_TOKEN="${METRICS_TOKEN:-dev-metrics-token}"
 HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-8000}"
 FAKE_PORT="${FAKE_TIKTOK_PORT:-8001}"
@@ -145,6 +147,7 @@ cat <<EOF
     OpenAPI    $BASE_URL/api/openapi.json
     Admin      $BASE_URL/admin/   (log in as the demo user printed above)
     Health     $BASE_URL/api/health
+    Metrics    $BASE_URL/metrics   (Authorization: Bearer $METRICS_TOKEN)
   Stop with Ctrl-C (or SIGTERM/SIGHUP): every process started here stops.
 
 EOF

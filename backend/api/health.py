@@ -1,4 +1,6 @@
-"""Liveness + dependencies: 503 naming the part (database, cache) that is down.
+"""Health: `/health` and `/health/ready` check the dependencies (503 naming the part, database
+or cache, that is down); `/health/live` only says the process serves (for an orchestrator's
+liveness probe: a database outage must not get every web process restarted).
 
 The broker is named too (`"broker": "down"`) but never fails the answer: reads and syncs work
 without it, only new background work waits.
@@ -26,6 +28,10 @@ class HealthOut(Schema):
     database: str
     cache: str
     broker: str
+
+
+class LiveOut(Schema):
+    status: str
 
 
 class HealthErrorOut(ErrorOut):
@@ -89,3 +95,19 @@ def health(request: HttpRequest) -> Status[dict[str, str]]:
     return Status(
         503, {"status": "unavailable", "detail": detail, "code": ServiceUnavailable.code, **body}
     )
+
+
+@router.get(
+    "/health/ready",
+    auth=None,
+    response={200: HealthOut, 422: ValidationErrorOut, 503: HealthErrorOut},
+)
+def health_ready(request: HttpRequest) -> Status[dict[str, str]]:
+    """Readiness: exactly the answer of /health."""
+    return health(request)
+
+
+@router.get("/health/live", auth=None, response={200: LiveOut, 422: ValidationErrorOut})
+def health_live(request: HttpRequest) -> dict[str, str]:
+    """Liveness: the process serves; no dependency is checked."""
+    return {"status": "ok"}

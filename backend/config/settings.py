@@ -105,6 +105,8 @@ if DEBUG and importlib.util.find_spec("testing") is not None:
     INSTALLED_APPS.append("testing")
 
 MIDDLEWARE = [
+    # Outermost (while tracing is on, OpenTelemetry's own middleware goes before it).
+    "apps.core.middleware.HttpMetricsMiddleware",
     "apps.core.middleware.RequestContextMiddleware",
     "apps.core.nul_guard.RejectNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -323,7 +325,8 @@ if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_REDIRECT_EXEMPT = [r"^api/health$"]
+    # Probes and the scraper reach the server itself over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^api/health(/live|/ready)?$", r"^metrics$"]
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -378,6 +381,19 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True
+
+# --- Metrics and tracing (docs/operations.md#metrics) ---------------------------------------
+# GET /metrics wants `Authorization: Bearer <METRICS_TOKEN>`; unset, it answers 404.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+# A Celery worker serves its own /metrics on this port (same token); unset, it serves none.
+WORKER_METRICS_PORT = env_int("WORKER_METRICS_PORT", 0, minimum=0) or None
+# Tracing is off unless one of these is set; the exporters read the other OTEL_* themselves.
+OTEL_EXPORTER_OTLP_ENDPOINT = env_str("OTEL_EXPORTER_OTLP_ENDPOINT", "")
+OTEL_TRACES_EXPORTER = env_list("OTEL_TRACES_EXPORTER", [])
+if unknown := set(OTEL_TRACES_EXPORTER) - {"otlp", "console", "none"}:
+    raise ImproperlyConfigured(
+        f"OTEL_TRACES_EXPORTER must list otlp, console or none, got {sorted(unknown)}."
+    )
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_FORMAT = env_str("LOG_FORMAT", "text")

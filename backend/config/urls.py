@@ -7,11 +7,13 @@ from apps.core.errors import NotFound
 from apps.core.favicon import favicon
 from apps.core.middleware import error_response
 from config.api import api
+from config.metrics import metrics_view
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("favicon.ico", favicon, name="favicon"),
+    path("metrics", metrics_view, name="metrics"),
 ]
 
 

@@ -32,3 +32,8 @@ def block_first_run(self: Task, marker_dir: str) -> None:
         (directory / f"done.{node}").write_text(str(os.getpid()))
         return
     time.sleep(BLOCK_SECONDS)
+
+
+@shared_task(name="testing.noop")
+def noop() -> None:
+    """Does nothing: a task run for the worker metrics test to count."""

@@ -1,4 +1,5 @@
-"""Request id, one access-log line per request, and JSON errors for anything under /api/."""
+"""Request id, one access-log line per request, JSON errors for anything under /api/, and the
+HTTP metrics of every request."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import Resolver404, resolve
 
 from apps.core.errors import InternalError, NotFound, PayloadTooLarge, ServiceUnavailable
 from apps.core.logging import request_id_var
+from apps.core.metrics import http_request_observed, route_template
 from apps.core.outages import outage_part
+from apps.core.tracing import current_trace_id
 
 logger = logging.getLogger("apps.request")
 
@@ -41,8 +45,11 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _CLIENT_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        # While tracing is on, the request id is the trace id: a log line leads to its trace.
+        request_id = current_trace_id()
+        if request_id is None:
+            incoming = request.headers.get("X-Request-ID", "")
+            request_id = incoming if _CLIENT_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
         token = request_id_var.set(request_id)
         started = time.perf_counter()
@@ -92,6 +99,40 @@ class RequestContextMiddleware:
                     replaced[header] = response[header]
             return replaced
         return response
+
+
+class HttpMetricsMiddleware:
+    """tta_http_requests_total and tta_http_request_duration_seconds, labelled by the route's
+    template (`/api/accounts/{account_id}`), never the raw path: a path that matched no route
+    is `unmatched`, a static file `/static/{path}`. Outermost but for tracing, so the figures
+    include every other middleware and every answer they give (413, 503, ...)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.static_prefix = "/" + settings.STATIC_URL.strip("/") + "/"
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        http_request_observed(
+            request.method or "",
+            self._route(request),
+            response.status_code,
+            time.perf_counter() - started,
+        )
+        return response
+
+    def _route(self, request: HttpRequest) -> str:
+        match = request.resolver_match
+        if match is not None:
+            return route_template(match.route)
+        # No view ran: answered by a middleware (413, a NUL refused, whitenoise) or no route.
+        if request.path.startswith(self.static_prefix):
+            return self.static_prefix + "{path}"
+        try:
+            return route_template(resolve(request.path_info).route)
+        except Resolver404:
+            return "unmatched"
 
 
 def declared_length(request: HttpRequest) -> int:

@@ -70,6 +70,8 @@ class Job(models.Model):
                 condition=models.Q(status__in=ACTIVE_STATUSES),
                 name="jobs_active_heartbeat",
             ),
+            # tta_jobs{status} of /metrics, counted from this index alone (apps/core/counting.py).
+            models.Index(fields=["status"], name="jobs_status"),
         ]
 
     def __str__(self) -> str:

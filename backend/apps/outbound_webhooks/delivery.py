@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from apps.core.metrics import outbound_delivery_counted
 from apps.events.models import Event
 from apps.outbound_webhooks.models import (
     DISABLED_FAILING,
@@ -141,6 +142,7 @@ def _record(delivery: Delivery, outcome: Outcome, *, final: bool = False) -> Non
         ):
             return
         _streak_record(delivery.endpoint, values.get("status"))
+    outbound_delivery_counted(str(values.get("status", "failed_attempt")))
     logger.info(
         "Webhook delivery %s attempt %s: %s",
         delivery.pk,

@@ -16,6 +16,9 @@ PUBLIC = {
     ("POST", "/api/auth/token"),
     ("POST", "/api/auth/token/refresh"),
     ("GET", "/api/health"),
+    # The orchestrator's probes, like health.
+    ("GET", "/api/health/live"),
+    ("GET", "/api/health/ready"),
     # TikTok's calls: the HMAC signature over the raw body is the credential.
     ("POST", "/api/webhooks/tiktok"),
 }

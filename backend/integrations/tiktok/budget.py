@@ -164,3 +164,26 @@ def budget_reset() -> None:
     if client is not None:
         key = _shared_key()
         client.delete(key, f"{key}:counts", f"{key}:waiting")
+
+
+# KEYS[1]: the window; ARGV[1]: window in ms. The calls counted in the window now (read only).
+_COUNT_SCRIPT = """
+local now = redis.call('TIME')
+local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+return redis.call('ZCOUNT', KEYS[1], '(' .. (now_ms - tonumber(ARGV[1])), '+inf')
+"""
+
+
+def budget_remaining() -> int:
+    """Calls left in the current window (the tta_tiktok_budget_remaining gauge); without Redis,
+    this process's own budget. Nothing is counted or trimmed."""
+    limit = settings.TIKTOK_REQUESTS_PER_MINUTE
+    client = shared_redis()
+    if client is None:
+        horizon = time.monotonic() - COUNTED_WINDOW_SECONDS
+        with _local_lock:
+            used = sum(1 for at, _ in _local_window.calls if at > horizon)
+    else:
+        script = client.register_script(_COUNT_SCRIPT)
+        used = int(script(keys=[_shared_key()], args=[COUNTED_WINDOW_SECONDS * 1000]))
+    return max(0, limit - used)

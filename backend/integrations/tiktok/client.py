@@ -19,6 +19,7 @@ from django.conf import settings
 from pydantic import AliasChoices, BaseModel, Field, ValidationError, field_validator
 
 from apps.core.fields import ensure_readable
+from apps.core.metrics import tiktok_call_observed, tiktok_timer
 from integrations.tiktok.budget import budget_take
 from integrations.tiktok.errors import (
     DEFAULT_RETRY_AFTER_SECONDS,
@@ -30,6 +31,7 @@ from integrations.tiktok.errors import (
     TikTokRateLimitError,
     TikTokTimeoutError,
     TikTokUpstreamError,
+    outcome_of,
 )
 
 logger = logging.getLogger(__name__)
@@ -185,11 +187,24 @@ def _request(
     an upstream error. Only the endpoint, status, error code and log_id are logged: the URL
     holds no secret but the body and headers do.
     """
-    budget_take()
+    try:
+        budget_take()
+    except TikTokRateLimitError:
+        tiktok_call_observed(path, "budget_exhausted", None)
+        raise
+    with tiktok_timer(path) as call:
+        try:
+            return _answer(_send(method, path, endpoint, **kwargs), endpoint, errors)
+        except TikTokError as exc:
+            call.outcome = outcome_of(exc)
+            raise
+
+
+def _send(method: str, path: str, endpoint: str, **kwargs: Any) -> requests.Response:
     timeout = settings.TIKTOK_TIMEOUT_SECONDS
     url = f"{settings.TIKTOK_API_BASE_URL}{path}"
     try:
-        response = _session().request(method, url, timeout=timeout, allow_redirects=False, **kwargs)
+        return _session().request(method, url, timeout=timeout, allow_redirects=False, **kwargs)
     except requests.Timeout as exc:
         logger.warning("TikTok %s: no answer within %s s", endpoint, timeout)
         raise TikTokTimeoutError(f"TikTok did not answer {endpoint} within {timeout} s.") from exc
@@ -197,6 +212,11 @@ def _request(
         logger.warning("TikTok %s: request failed (%s)", endpoint, type(exc).__name__)
         raise TikTokUpstreamError(f"TikTok could not be reached for {endpoint}.") from exc
 
+
+def _answer(
+    response: requests.Response, endpoint: str, errors: Mapping[str, _ErrorFactory]
+) -> dict[str, Any]:
+    """The JSON body of a success, else the TikTokError TikTok's answer means, raised."""
     status = response.status_code
     body = _json_object(response)
     code, description, log_id = _error_of(body)

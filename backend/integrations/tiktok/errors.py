@@ -79,3 +79,27 @@ class UploadRefusedError(TikTokError):
         super().__init__(message, log_id=log_id)
         self.status = status
         self.code = code
+
+
+def outcome_of(error: TikTokError) -> str:
+    """The `outcome` label of tta_tiktok_requests_total for a call that raised `error`.
+
+    A documented refusal (a post TikTok will not take, a chunk its upload URL refuses) is
+    TikTok working as documented: `ok`, like a success, so the error ratio measures TikTok's
+    health rather than what users ask of it.
+    """
+    if isinstance(error, TikTokRateLimitError):
+        return "rate_limited"
+    if isinstance(error, TikTokTimeoutError):
+        return "timeout"
+    if isinstance(
+        error,
+        AccessTokenInvalidError
+        | ScopeNotAuthorizedError
+        | RefreshTokenInvalidError
+        | AuthorizationCodeInvalidError,
+    ):
+        return "auth_error"
+    if isinstance(error, PostingRefusedError | UploadRefusedError):
+        return "ok"
+    return "upstream_error"

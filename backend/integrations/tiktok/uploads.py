@@ -21,12 +21,15 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 
+from apps.core.metrics import tiktok_timer
 from integrations.tiktok.client import _session
 from integrations.tiktok.errors import (
+    TikTokError,
     TikTokRateLimitError,
     TikTokTimeoutError,
     TikTokUpstreamError,
     UploadRefusedError,
+    outcome_of,
 )
 
 logger = logging.getLogger(__name__)
@@ -159,9 +162,21 @@ def upload_chunk(
         "Content-Range": f"bytes {span.first}-{span.last}/{plan.video_size}",
     }
     body = _FileSlice(file, span.first, span.size)
+    # The metrics' endpoint is the upload URL's path: its query holds the credential.
+    with tiktok_timer(urlsplit(upload_url).path) as call:
+        try:
+            return _uploaded(_put(upload_url, body, headers, index), index)
+        except TikTokError as exc:
+            call.outcome = outcome_of(exc)
+            raise
+
+
+def _put(
+    upload_url: str, body: _FileSlice, headers: dict[str, str], index: int
+) -> requests.Response:
     timeout = settings.TIKTOK_TIMEOUT_SECONDS
     try:
-        response = _session().put(
+        return _session().put(
             upload_url, data=body, headers=headers, timeout=timeout, allow_redirects=False
         )
     except requests.Timeout:
@@ -171,7 +186,6 @@ def upload_chunk(
     except requests.RequestException as exc:
         logger.warning("TikTok upload: chunk %s failed (%s)", index, type(exc).__name__)
         raise TikTokUpstreamError("TikTok could not be reached for the upload.") from None
-    return _uploaded(response, index)
 
 
 def _uploaded(response: requests.Response, index: int) -> bool:

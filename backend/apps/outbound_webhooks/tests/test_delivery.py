@@ -13,6 +13,7 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from apps.audit.services import RequestMeta
+from apps.core import metrics
 from apps.events.models import Event, EventType
 from apps.events.services import event_emit
 from apps.outbound_webhooks import delivery as sender
@@ -66,8 +67,14 @@ def test_a_delivery_verifies_with_the_receivers_standardwebhooks_and_succeeds_on
         Webhook("whsec_" + "A" * 44).verify(request.body, request.headers)
 
 
+def _delivered(outcome: str) -> float:
+    name = "tta_outbound_webhook_deliveries_total"
+    return metrics.REGISTRY.get_sample_value(name, {"outcome": outcome}) or 0.0
+
+
 def test_failed_attempts_retry_on_the_schedule_then_fail(user, make_endpoint, settings) -> None:
     settings.OUTBOUND_WEBHOOK_RETRY_SCHEDULE = [5, 300]
+    counted = {outcome: _delivered(outcome) for outcome in ("failed_attempt", "failed")}
     with receiving(default_status=500) as receiver, time_machine.travel(T0, tick=False) as clock:
         make_endpoint(receiver.url)
         delivery = _only_delivery(_event(user))
@@ -92,6 +99,9 @@ def test_failed_attempts_retry_on_the_schedule_then_fail(user, make_endpoint, se
         clock.shift(36000)
         assert sender.delivery_attempt(delivery_id=delivery.id) is None
     assert len(receiver.requests) == 3
+    # tta_outbound_webhook_deliveries_total: two attempts that will be retried, one final.
+    assert _delivered("failed_attempt") == counted["failed_attempt"] + 2
+    assert _delivered("failed") == counted["failed"] + 1
     # One event, one webhook-id on every attempt; the timestamp is each attempt's.
     assert {r.headers["webhook-id"] for r in receiver.requests} == {str(delivery.event_id)}
     assert len({r.headers["webhook-timestamp"] for r in receiver.requests}) == 3

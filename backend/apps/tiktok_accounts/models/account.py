@@ -161,6 +161,11 @@ class TikTokAccount(models.Model):
                 condition=models.Q(status=AccountStatus.ACTIVE, is_deleted=False),
                 name="tta_scan_last_synced",
             ),
+            # tta_accounts{status} of /metrics: live rows of one status over every workspace,
+            # counted from this index alone (apps/core/counting.py).
+            models.Index(
+                fields=["status"], condition=models.Q(is_deleted=False), name="tta_live_status"
+            ),
         ]
 
     def __str__(self) -> str:
