@@ -3,7 +3,7 @@
 At least once, never twice after a success: a worker claims a pending, due delivery with a
 conditional UPDATE that sets a lease (one attempt plus a margin) and counts the attempt, sends
 it outside any transaction, then records the outcome on the still-pending row. A worker killed
-mid-attempt leaves the lease to lapse; the scan (every SCAN_INTERVAL_SECONDS) enqueues the
+mid-attempt leaves the lease to lapse; the scan (every schedule.SCAN_INTERVAL_SECONDS) enqueues the
 delivery again. A succeeded or failed row is never claimed again; a redelivery is a new row.
 """
 
@@ -36,7 +36,6 @@ logger = logging.getLogger(__name__)
 
 DELIVER_TASK = "outbound_webhooks.deliver"
 QUEUE = "webhooks"
-SCAN_INTERVAL_SECONDS = 15
 # A due delivery whose message should have run by now (or a fan-out that should have happened).
 SCAN_GRACE = timedelta(seconds=60)
 SCAN_BATCH = 1000

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 
-from apps.outbound_webhooks.delivery import SCAN_INTERVAL_SECONDS
+from apps.outbound_webhooks.schedule import SCAN_INTERVAL_SECONDS
 
 # Hourly: a day becomes old enough at midnight UTC, and a run cut short resumes within the hour.
 HISTORY_THIN_INTERVAL_SECONDS = 3600

@@ -19,11 +19,8 @@ from celery import Task, shared_task
 from django.conf import settings
 
 from apps.history.services import history_prune, history_thin
-from apps.outbound_webhooks.delivery import (
-    SCAN_INTERVAL_SECONDS,
-    deliveries_prune,
-    deliveries_scan,
-)
+from apps.outbound_webhooks.delivery import deliveries_prune, deliveries_scan
+from apps.outbound_webhooks.schedule import SCAN_INTERVAL_SECONDS
 from apps.scheduling.beat import HISTORY_THIN_INTERVAL_SECONDS
 from apps.scheduling.claims import periodic_claim, periodic_claims_prune
 from apps.scheduling.scheduled_sync import accounts_sync_stale, stale_id_batches

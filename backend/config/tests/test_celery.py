@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 from celery import current_app
 
@@ -73,3 +77,21 @@ def test_deliveries_go_to_the_webhooks_queue_and_the_rest_to_the_default_one() -
     route = celery_app.amqp.router.route
     assert route({}, "outbound_webhooks.deliver")["queue"].name == "webhooks"
     assert route({}, "outbound_webhooks.fan_out")["queue"].name == "celery"
+
+
+def test_celery_beat_gets_the_schedule_before_django_is_set_up() -> None:
+    # `celery -A config beat` configures the app before Django loads its apps, and Celery
+    # swallows an exception of the hook that installs the schedule (a model imported by
+    # apps/scheduling/beat.py once left the real scheduler with no entry at all).
+    script = "from config.celery import app; print(' '.join(sorted(app.conf.beat_schedule)))"
+    seen = subprocess.run(  # noqa: S603 (our own interpreter and script)
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    assert seen.stdout.split() == sorted(celery_app.conf.beat_schedule)

@@ -85,13 +85,13 @@ POSTING_ERRORS = {
 _VIDEO_EPOCH = 1_700_000_000  # create_time of the oldest fake video
 
 
-def _video(open_id: str, index: int) -> dict[str, Any]:
-    """The `index`-th video (0 = oldest) of an identity; a distinct second for each."""
+def _video(open_id: str, index: int, epoch: int) -> dict[str, Any]:
+    """The `index`-th video (0 = oldest) of an identity, created `epoch + index` hours."""
     video_id = str(7_300_000_000_000_000_000 + zlib.crc32(open_id.encode()) * 100_000 + index)
     seed = (index * 7919) % 10_007
     return {
         "id": video_id,
-        "create_time": _VIDEO_EPOCH + index * 3600,
+        "create_time": epoch + index * 3600,
         "cover_image_url": f"https://fake-tiktok.invalid/cover/{video_id}.jpeg",
         "share_url": f"https://fake-tiktok.invalid/@{open_id}/video/{video_id}",
         "video_description": f"Video {index} of {open_id} #fake",
@@ -128,6 +128,9 @@ class FakeContent(PostingMixin):
             # A page size below max_count: TikTok may answer short pages with has_more true.
             self.page_cap: int | None = None
             self.polls_to_complete = 2
+            # create_time (Unix seconds) of every identity's oldest video: move it to make
+            # videos recent (analytics counts the videos created in its period).
+            self.video_epoch = _VIDEO_EPOCH
             self.fail_reason: str | None = None
             self.privacy_level_options = [*PRIVACY_LEVELS[:2], "SELF_ONLY"]
             self.inits: list[Publish] = []
@@ -255,7 +258,7 @@ class FakeContent(PostingMixin):
         # Newest first; the cursor is the create_time in ms of the last video already seen.
         newest = count - 1
         if isinstance(cursor, int) and cursor > 0:
-            newest = min(newest, (cursor // 1000 - _VIDEO_EPOCH) // 3600 - 1)
+            newest = min(newest, (cursor // 1000 - self.video_epoch) // 3600 - 1)
         size = min(max_count, self.page_cap or max_count)
         indexes = range(newest, max(newest - size, -1), -1)
         with self._lock:
@@ -263,12 +266,12 @@ class FakeContent(PostingMixin):
         videos = [
             {
                 name: value + extra[i] if name == "view_count" else value
-                for name, value in _video(open_id, i).items()
+                for name, value in _video(open_id, i, self.video_epoch).items()
                 if name in fields
             }
             for i in indexes
         ]
-        last = _VIDEO_EPOCH + indexes[-1] * 3600 if indexes else _VIDEO_EPOCH
+        last = self.video_epoch + indexes[-1] * 3600 if indexes else self.video_epoch
         more = bool(indexes) and indexes[-1] > 0
         data = {"videos": videos, "cursor": last * 1000, "has_more": more}
         return answer(200, "ok", "", log_id, data)
