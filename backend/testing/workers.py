@@ -10,10 +10,12 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 from testing.fake_tiktok import FakeTikTok
@@ -62,11 +64,28 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     kill(process)  # pool children left behind, if any
 
 
+def wait_for(
+    condition: Callable[[], bool], *, timeout: float, what: str, interval: float = 0.1
+) -> None:
+    """Polls `condition` until it holds; fails the test, naming `what`, after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
 @contextmanager
 def celery_processes(
-    fake: FakeTikTok, *, workers: int = 1, beats: int = 0, env: dict[str, str] | None = None
+    fake: FakeTikTok,
+    *,
+    workers: int = 1,
+    beats: int = 0,
+    env: dict[str, str] | None = None,
+    queues: str = "celery",
 ) -> Iterator[list[subprocess.Popen[bytes]]]:
-    """Starts `workers` workers (2 processes each) and `beats` schedulers; stops them all."""
+    """Starts `workers` workers (2 processes each) on `queues` (comma-separated; outbound
+    webhooks are delivered from `webhooks`) and `beats` schedulers; stops them all."""
     env_vars = environment(fake, env or {})
     processes: list[subprocess.Popen[bytes]] = []
     try:
@@ -75,6 +94,7 @@ def celery_processes(
                 _start(
                     [
                         "worker",
+                        f"--queues={queues}",
                         "--concurrency=2",
                         "--without-mingle",
                         "--without-gossip",

@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import timedelta
 from pathlib import Path
@@ -28,6 +28,7 @@ from config.celery import app as celery_app
 from testing.factories import personal_workspace
 from testing.processes import shared_database_url
 from testing.receiver import Receiver, receiving
+from testing.workers import wait_for
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -79,14 +80,6 @@ def worker() -> Iterator[subprocess.Popen[bytes]]:
 def _signal(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
     with suppress(ProcessLookupError):
         os.killpg(process.pid, sig)
-
-
-def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.1)
 
 
 def _emit(user) -> str:
