@@ -20,6 +20,7 @@ from collections.abc import Iterator
 
 import pytest
 import time_machine
+from celery.result import allow_join_result
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.test import Client
@@ -76,12 +77,17 @@ def _clear_cache() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _celery_eager(monkeypatch: pytest.MonkeyPatch) -> None:
+def _celery_eager(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Tasks run at once in the test's process, exceptions propagated, and nothing reaches a
     broker (the development one under DATA_DIR least of all). The end-to-end tests with a real
     worker switch this off."""
     monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
     monkeypatch.setitem(celery_app.conf, "task_eager_propagates", True)
+    # Celery's "inside a task, never join a result" flag is one per process, not per thread:
+    # eager tasks that run at once in two threads (a batch's workers) can leave it set, and a
+    # later test's `.delay().get()` would be refused. Each test runs with it off.
+    with allow_join_result():
+        yield
 
 
 @pytest.fixture(autouse=True)
