@@ -34,6 +34,7 @@ from seed_service import build_accounts  # noqa: E402
 from apps.audit.services import RequestMeta  # noqa: E402
 from apps.tiktok_accounts import services  # noqa: E402
 from apps.tiktok_accounts.models import TikTokAccount  # noqa: E402
+from apps.workspaces.personal import personal_workspace_id  # noqa: E402
 
 
 def fake_control(fake_url: str, action: str, args: dict | None = None) -> dict:
@@ -54,7 +55,9 @@ def main() -> None:
     users = get_user_model().objects
 
     reader = users.create_user("load-reader", password=None)
-    rows = build_accounts(reader.pk, args.accounts, random.Random("seed:load-reader"))
+    rows = build_accounts(
+        personal_workspace_id(reader.pk), args.accounts, random.Random("seed:load-reader")
+    )
     TikTokAccount.all_objects.bulk_create(rows, batch_size=2000)
     live = [row for row in rows if not row.is_deleted][: args.history_accounts]
     for account in live:
@@ -65,10 +68,14 @@ def main() -> None:
     open_ids = fake_control(args.fake_url, "stats")["open_ids"]
     synced = []
     for open_id in open_ids:
-        _, state = services.account_connect_start(user=syncer)
+        workspace_id = personal_workspace_id(syncer.pk)
+        _, state = services.account_connect_start(user_id=syncer.pk, workspace_id=workspace_id)
         code = fake_control(args.fake_url, "code", {"open_id": open_id})["code"]
         account, _ = services.account_connect_complete(
-            user=syncer, code=code, state=state, meta=RequestMeta()
+            workspace_id=workspace_id,
+            code=code,
+            state=state,
+            meta=RequestMeta(user_id=syncer.pk),
         )
         synced.append(account)
     if connection.vendor == "postgresql":

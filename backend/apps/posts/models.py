@@ -182,6 +182,9 @@ class Post(models.Model):
                 condition=models.Q(status=PostStatus.PUBLISHING),
                 name="post_scan_publishing",
             ),
+            # tta_posts{status} of /metrics: posts of one status, counted from this index alone
+            # (apps/core/counting.py).
+            models.Index(fields=["status"], name="post_status"),
             # Uploads left unfinished: the expiry scan (client_upload).
             models.Index(
                 fields=["upload_expires_at"],

@@ -154,7 +154,7 @@ def test_counts_past_the_exact_limit_use_the_planner_estimate_on_postgresql(monk
     [
         (lambda: TikTokAccount.objects.all(), "revoked", "tta_live_status"),
         (lambda: Job.objects.all(), "failed", "jobs_status"),
-        (lambda: Post.objects.all(), "publishing", "post_status_due|post_status_poll"),
+        (lambda: Post.objects.all(), "publishing", "post_status"),
     ],
 )
 def test_each_status_count_reads_an_index_alone_on_postgresql(queryset, status, index):
