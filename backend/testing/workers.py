@@ -94,9 +94,6 @@ def celery_processes(
                 _start(
                     [
                         "worker",
-                        # Messages an earlier test left in the broker (a scheduler's syncs) are
-                        # not this test's: they would sync its accounts a second time.
-                        "--purge",
                         f"--queues={queues}",
                         "--concurrency=2",
                         "--without-mingle",
