@@ -30,7 +30,7 @@ from integrations.tiktok.budget import budget_reset
 from testing.factories import UserFactory
 from testing.http import bearer_header
 
-pytest_plugins = ["testing.fake_tiktok.pytest_plugin", "testing.accounts"]
+pytest_plugins = ["testing.fake_tiktok.pytest_plugin", "testing.accounts", "testing.workers"]
 
 _moved_clock: list[time_machine.travel] = []
 

@@ -20,7 +20,6 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from apps.events.models import Event
 from apps.outbound_webhooks.models import Delivery
-from config.celery import app as celery_app
 from testing.accounts import LinkAccount
 from testing.api_keys import key_header
 from testing.fake_tiktok import FakeTikTok
@@ -50,8 +49,7 @@ STATUS_CHANGED = "account.status_changed"
 
 
 @pytest.fixture(autouse=True)
-def _real_broker(monkeypatch: pytest.MonkeyPatch, settings) -> None:
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+def _endpoints_on_loopback(real_broker: None, settings) -> None:
     settings.OUTBOUND_WEBHOOKS_ALLOW_HTTP = True  # the API checks the URL at creation
     settings.OUTBOUND_WEBHOOKS_ALLOW_PRIVATE = True
 

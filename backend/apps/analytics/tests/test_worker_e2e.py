@@ -24,11 +24,11 @@ from apps.core.renderers import timestamp
 from apps.history.models import HistoryPoint
 from apps.tiktok_accounts.models import TikTokAccount
 from apps.videos.models import TikTokVideo, VideoHistoryPoint
-from config.celery import app as celery_app
 from testing.fake_tiktok import FakeTikTok
 from testing.workers import celery_processes
 
 pytestmark = [
+    pytest.mark.usefixtures("real_broker"),
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         not settings.REDIS_URL or connection.vendor != "postgresql",
@@ -45,11 +45,6 @@ SERVED = {
     3: {"view_count": 153_463, "like_count": 11_229, "comment_count": 243, "share_count": 53},
 }
 SCHEDULER_ENV = {"SCHEDULED_SYNC_INTERVAL_SECONDS": "1", "SYNC_STALE_AFTER_SECONDS": "3600"}
-
-
-@pytest.fixture(autouse=True)
-def _real_broker(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
 
 
 def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> None:

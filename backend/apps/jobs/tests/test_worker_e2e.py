@@ -20,23 +20,18 @@ from apps.audit.models import AuditLog
 from apps.jobs import services
 from apps.jobs.models import Job, JobChunk, JobStatus
 from apps.tiktok_accounts.models import TikTokAccount
-from config.celery import app as celery_app
 from testing.factories import personal_workspace
 from testing.fake_tiktok import FakeTikTok
 from testing.workers import BACKEND_DIR, celery_processes, environment, kill
 
 pytestmark = [
+    pytest.mark.usefixtures("real_broker"),
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         not settings.REDIS_URL,
         reason="REDIS_URL is unset: the real-worker tests run in CI's PostgreSQL + Redis pass",
     ),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _real_broker(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
 
 
 def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> None:

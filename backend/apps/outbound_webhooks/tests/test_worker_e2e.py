@@ -24,13 +24,13 @@ from django.utils import timezone
 from apps.events.services import event_emit
 from apps.outbound_webhooks import delivery as sender
 from apps.outbound_webhooks.models import Delivery, DeliveryStatus
-from config.celery import app as celery_app
 from testing.factories import personal_workspace
 from testing.processes import shared_database_url
 from testing.receiver import Receiver, receiving
 from testing.workers import wait_for
 
 pytestmark = [
+    pytest.mark.usefixtures("real_broker"),
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         not settings.REDIS_URL,
@@ -38,11 +38,6 @@ pytestmark = [
     ),
 ]
 BACKEND_DIR = Path(__file__).resolve().parents[3]
-
-
-@pytest.fixture(autouse=True)
-def _real_broker(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
 
 
 @contextmanager

@@ -12,12 +12,12 @@ import pytest
 from django.conf import settings
 
 from apps.posts.models import Post
-from config.celery import app as celery_app
 from testing.fake_tiktok import FakeTikTok
 from testing.posts import put_chunks, stored_files
 from testing.workers import celery_processes
 
 pytestmark = [
+    pytest.mark.usefixtures("real_broker"),
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         not settings.REDIS_URL,
@@ -34,11 +34,6 @@ MODES = {
     "photo direct": ({"media_type": "photo", "photo_urls": PHOTOS}, "published"),
     "photo inbox": ({"media_type": "photo", "photo_urls": PHOTOS}, "sent_to_inbox"),
 }
-
-
-@pytest.fixture(autouse=True)
-def _real_broker(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
 
 
 def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
