@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import redis
 from django.conf import settings
 
 from testing.fake_tiktok import FakeTikTok
@@ -26,32 +25,13 @@ BACKEND_DIR = Path(__file__).resolve().parents[1]
 STOP_TIMEOUT_SECONDS = 15
 
 
-def broker_empty() -> None:
-    """Deletes every message under this run's broker prefix: queued, and taken but not
-    acknowledged (a stopped worker gives back its countdown messages; a killed one leaves
-    them for the visibility timeout). Only the queues' bindings stay, or a publisher that
-    declared them once would route into nothing."""
-    prefix = f"{settings.CACHE_KEY_PREFIX}:celery:"
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    try:
-        doomed = [k for k in client.scan_iter(f"{prefix}*") if b"_kombu.binding." not in k]
-        if doomed:
-            client.delete(*doomed)
-    finally:
-        client.close()
-
-
 @pytest.fixture
-def real_broker(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Tasks go through the run's Redis broker, which each test starts and leaves empty: a
-    message an earlier test left (a scheduler's scan, a retry given back by a stopped worker)
-    would otherwise run among this test's work."""
+def real_broker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tasks go through the run's Redis broker (the workers'), not eagerly in the test. Each
+    test starts with it empty: the autouse cache clearing flushes the run's Redis database."""
     from config.celery import app as celery_app
 
     monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
-    broker_empty()
-    yield
-    broker_empty()
 
 
 def environment(fake: FakeTikTok, extra: dict[str, str]) -> dict[str, str]:

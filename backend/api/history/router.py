@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query
 
-from api.csv_export import CSV_OPENAPI, CsvTime, csv_response, csv_time
+from api.csv_export import CSV_OPENAPI, CsvLine, CsvTime, csv_response, csv_time
 from api.history.schemas import HistoryOut, HistoryQuery
 from api.round_trip import user_rate_limit
 from api.workspace_scope import WorkspaceRouter, requires
@@ -54,5 +54,5 @@ def account_history_csv(
         filename=f"account-{account.id}-history.csv",
         header=("at", *COUNT_FIELDS),
         rows=((csv_time(at), *counts) for at, *counts in history_export_rows(points)),
-        copy=points.values_list(CsvTime("at"), *COUNT_FIELDS),
+        lines=points.values_list(CsvLine(CsvTime("at"), *COUNT_FIELDS)),
     )

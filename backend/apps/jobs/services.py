@@ -163,9 +163,17 @@ def job_work_next() -> tuple[int, int] | None:
 
 
 def _chunk_claim(chunk_id: int) -> JobChunk | None:
+    """The chunk, leased to the caller, or None when another worker holds it (or it is done,
+    or its job is over).
+
+    Every condition on the chunk is on the UPDATE's own row, never in a join: PostgreSQL checks
+    those again on the row a concurrent claim just committed, and this one then matches nothing.
+    A filter through `job__` would make Django write `id IN (SELECT ... JOIN ...)`, read from the
+    statement's snapshot: two workers both won the same chunk and synced it twice."""
     now = timezone.now()
+    running = Job.objects.filter(status=JobStatus.RUNNING).values("id")
     won = (
-        JobChunk.objects.filter(pk=chunk_id, done=False, job__status=JobStatus.RUNNING)
+        JobChunk.objects.filter(pk=chunk_id, done=False, job_id__in=running)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
         .update(lease_until=now + timedelta(seconds=LEASE_SECONDS))
     )

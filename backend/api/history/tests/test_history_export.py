@@ -96,8 +96,8 @@ def test_a_large_export_leaves_in_blocks_not_one_piece(auth_client, account, mon
     )
     blocks = list(response.streaming_content)
 
-    # ~17 KB in blocks of about 1,000 characters (PostgreSQL's COPY hands rows over one by
-    # one: they leave grouped all the same)
+    # ~17 KB in blocks of about 1,000 characters (PostgreSQL hands lines over a thousand at
+    # a time: they leave in blocks all the same)
     assert 15 <= len(blocks) <= 25
     assert all(len(block) < 1_100 for block in blocks)
     rows = list(csv.reader(io.StringIO(b"".join(blocks).decode(), newline="")))
