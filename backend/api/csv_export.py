@@ -26,6 +26,7 @@ from django.db import connection
 from django.db.models import CharField, Func, QuerySet, TextField, Value
 from django.db.models.functions import Cast, Coalesce
 from django.http import StreamingHttpResponse
+from psycopg.rows import scalar_row
 
 from apps.core.renderers import timestamp
 
@@ -102,7 +103,9 @@ def _streamed(header: Sequence[str], lines: QuerySet) -> Iterator[bytes]:
     pending: list[str] = []
     size = 0
     with connection.cursor() as cursor:
-        for (line,) in cursor.cursor.stream(sql, params, size=STREAM_ROWS):
+        stream = cursor.cursor
+        stream.row_factory = scalar_row  # each row its one line, no tuple to unpack
+        for line in stream.stream(sql, params, size=STREAM_ROWS):
             pending.append(line)
             size += len(line)
             if size >= FLUSH_CHARS:
