@@ -1,23 +1,20 @@
 """The account totals' parts: the summary equals an aggregate of the live rows, whatever the
-write, before and after compaction.
+write, before and after compaction (test_totals_compaction has the compaction's own tests).
 
 Runs on both databases: the SQLite pass checks the SQLite triggers, the PostgreSQL pass the
-plpgsql ones (and two compactors truly at once).
+plpgsql ones.
 """
 
 from __future__ import annotations
 
 import random
-import threading
-import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import F
 from django.utils import timezone
 
 from apps.audit.services import RequestMeta
@@ -25,42 +22,18 @@ from apps.tiktok_accounts.models import AccountStatus, AccountTotalsPart, TikTok
 from apps.tiktok_accounts.selectors import SUMMARY_KEYS, account_summary
 from apps.tiktok_accounts.services.delete import account_delete, account_restore
 from apps.tiktok_accounts.services.tokens import account_refresh_token
-from apps.tiktok_accounts.services.totals import _compact, account_totals_compact
+from apps.tiktok_accounts.services.totals import account_totals_compact
 from apps.workspaces.models import Workspace
 from testing.factories import TikTokAccountFactory, UserFactory, personal_workspace
+from testing.totals import assert_summaries_are_the_rows, parts_per_workspace
 
 pytestmark = pytest.mark.django_db
 ACCOUNTS = TikTokAccount._meta.db_table
 
 
-def _aggregate(workspace_id: uuid.UUID) -> dict[str, int]:
-    """What the summary was before the parts: an aggregate over the live rows."""
-    return TikTokAccount.objects.filter(workspace_id=workspace_id).aggregate(
-        total_accounts=Count("id"),
-        active_accounts=Count("id", filter=Q(status=AccountStatus.ACTIVE)),
-        total_followers=Coalesce(Sum("follower_count"), 0),
-        total_videos=Coalesce(Sum("video_count"), 0),
-        total_likes=Coalesce(Sum("likes_count"), 0),
-    )
-
-
-def assert_summaries_are_the_rows() -> None:
-    for workspace_id in Workspace.objects.values_list("id", flat=True):
-        summary = account_summary(workspace_id=workspace_id)
-        assert summary == _aggregate(workspace_id), workspace_id
-        assert {type(value) for value in summary.values()} == {int}
-    # No part outlives its workspace (the foreign key is only checked at commit).
-    assert not AccountTotalsPart.objects.exclude(workspace__in=Workspace.objects.all()).exists()
-
-
 def _parts(workspace: Workspace | None = None) -> int:
     parts = AccountTotalsPart.objects.all()
     return (parts.filter(workspace=workspace) if workspace else parts).count()
-
-
-def _per_workspace() -> dict[uuid.UUID, int]:
-    rows = AccountTotalsPart.objects.values("workspace_id").annotate(n=Count("id"))
-    return {row["workspace_id"]: row["n"] for row in rows}
 
 
 def _raw_update(sql: str, params: list) -> None:
@@ -184,7 +157,7 @@ def test_every_kind_of_write_keeps_the_summary_equal_to_the_rows(fake_tiktok, co
         assert_summaries_are_the_rows()
         if compacting:
             account_totals_compact()
-            assert set(_per_workspace().values()) <= {1}, what
+            assert set(parts_per_workspace().values()) <= {1}, what
             assert_summaries_are_the_rows()
 
 
@@ -235,42 +208,7 @@ def test_random_writes_and_compactions_keep_the_summary_equal_to_the_rows() -> N
         write()
         assert_summaries_are_the_rows()
     account_totals_compact()
-    assert set(_per_workspace().values()) <= {1}
-    assert_summaries_are_the_rows()
-
-
-def test_compaction_leaves_one_part_per_workspace_and_is_idempotent() -> None:
-    alice, bob, carol = UserFactory(), UserFactory(), UserFactory()
-    TikTokAccountFactory.create_batch(3, user=alice)
-    TikTokAccountFactory(user=bob)
-    gone = TikTokAccountFactory.create_batch(2, user=carol)
-    TikTokAccount.objects.filter(pk__in=[a.pk for a in gone]).update(is_deleted=True)
-    assert _per_workspace() == {
-        personal_workspace(alice).id: 3,
-        personal_workspace(bob).id: 1,
-        personal_workspace(carol).id: 4,
-    }
-    summaries = {ws: account_summary(workspace_id=ws) for ws in _per_workspace()}
-
-    assert account_totals_compact() == 2  # alice's and carol's: bob's has one part already
-
-    # Carol's parts summed to zero: none is kept.
-    assert _per_workspace() == {personal_workspace(alice).id: 1, personal_workspace(bob).id: 1}
-    assert {ws: account_summary(workspace_id=ws) for ws in summaries} == summaries
-    kept = list(AccountTotalsPart.objects.order_by("id").values())
-    assert account_totals_compact() == 0
-    assert list(AccountTotalsPart.objects.order_by("id").values()) == kept
-    assert_summaries_are_the_rows()
-
-
-def test_compaction_does_at_most_its_limit_of_workspaces_per_run() -> None:
-    for _ in range(3):
-        TikTokAccountFactory.create_batch(2, user=UserFactory())
-
-    assert account_totals_compact(limit=2) == 2
-    assert sorted(_per_workspace().values()) == [1, 1, 2]
-    assert account_totals_compact(limit=2) == 1
-    assert set(_per_workspace().values()) == {1}
+    assert set(parts_per_workspace().values()) <= {1}
     assert_summaries_are_the_rows()
 
 
@@ -304,106 +242,6 @@ def test_deleting_a_workspace_commits_and_leaves_none_of_its_parts() -> None:
         personal_workspace(other).id
     ]
     assert_summaries_are_the_rows()
-
-
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_writers_and_two_compactors_keep_the_summary() -> None:
-    """Six writers and two compactors at once (PostgreSQL runs them truly concurrently;
-    SQLite serializes them): the summary is the rows' aggregate after all of them."""
-    user = UserFactory()
-    accounts = TikTokAccountFactory.create_batch(6, user=user)
-    barrier = threading.Barrier(8)
-    errors: list[BaseException] = []
-
-    def work(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            for round_ in range(5):
-                if index >= 6:
-                    account_totals_compact()
-                    continue
-                with transaction.atomic():
-                    TikTokAccount.objects.filter(pk=accounts[index].pk).update(
-                        follower_count=F("follower_count") + round_ + 1
-                    )
-                    TikTokAccountFactory(user=user, follower_count=index)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(index,)) for index in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert errors == []
-    assert_summaries_are_the_rows()
-    account_totals_compact()
-    assert set(_per_workspace().values()) == {1}
-    assert_summaries_are_the_rows()
-
-
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL")
-def test_a_compactor_skips_the_parts_another_one_is_compacting() -> None:
-    """The second compactor's DELETE waits for the first's commit, then finds its parts gone
-    and does not see the sum the first inserted: one part, the right sum."""
-    user = UserFactory()
-    TikTokAccountFactory.create_batch(4, user=user)
-    workspace = personal_workspace(user)
-    expected = _aggregate(workspace.id)
-    first_deleted = threading.Event()
-    second_pid: list[int] = []
-    compacted: list[int] = []
-    errors: list[BaseException] = []
-
-    def first() -> None:
-        try:
-            with transaction.atomic():
-                _compact(workspace.id)
-                first_deleted.set()
-                _wait_until_blocked(second_pid)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    def second() -> None:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_backend_pid()")
-                second_pid.append(cursor.fetchone()[0])
-            first_deleted.wait(timeout=30)
-            compacted.append(account_totals_compact())
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert errors == []
-    assert compacted == [1]  # it found the workspace crowded, then nothing left to take
-    assert _per_workspace() == {workspace.id: 1}
-    assert account_summary(workspace_id=workspace.id) == expected
-
-
-def _wait_until_blocked(pid: list[int]) -> None:
-    """Until the session `pid[0]` waits for a lock this one holds (the second's DELETE)."""
-    with connection.cursor() as cursor:
-        for _ in range(600):
-            if pid:
-                cursor.execute("SELECT pg_backend_pid() = ANY(pg_blocking_pids(%s))", pid)
-                if cursor.fetchone()[0]:
-                    return
-            cursor.execute("SELECT pg_sleep(0.05)")
-    raise AssertionError("the second compactor never waited for the first")
 
 
 @pytest.mark.django_db(transaction=True)
