@@ -2,9 +2,10 @@
 
 Users, their personal workspaces and memberships go through `bulk_create` (10,000 rows in a
 few statements); accounts, history points and posts are `INSERT ... SELECT` over
-`generate_series`, never a Python object per row. The live-count triggers are switched off
-while accounts are inserted (a trigger per row would double the seeding time) and the counts
-recomputed from the rows before they are switched on again: LiveAccountCount stays exact.
+`generate_series`, never a Python object per row. The accounts' triggers (the live count's,
+the totals parts') are switched off while accounts are inserted (a trigger per row would double
+the seeding time) and both recomputed from the rows in the same transaction: LiveAccountCount
+stays exact, and each workspace gets one AccountTotalsPart, as a compaction leaves it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from apps.workspaces.models import Membership, Role, Workspace
 from apps.workspaces.personal import personal_workspace_id
 
 ACCOUNTS = "tiktok_accounts_tiktokaccount"
+PARTS = "tiktok_accounts_accounttotalspart"
 
 
 def users_seed(first: int, last: int) -> list[uuid.UUID]:
@@ -101,6 +103,16 @@ def accounts_seed(plan: list[tuple[uuid.UUID, int]], *, first_number: int) -> in
             ON CONFLICT (workspace_id) DO UPDATE SET live = EXCLUDED.live
             """
         )
+        cursor.execute("DELETE FROM tiktok_accounts_accounttotalspart")
+        cursor.execute(
+            """
+            INSERT INTO tiktok_accounts_accounttotalspart
+                (workspace_id, active, followers, videos, likes)
+            SELECT workspace_id, count(*) FILTER (WHERE status = 'active'),
+                sum(follower_count), sum(video_count), sum(likes_count)
+            FROM tiktok_accounts_tiktokaccount WHERE NOT is_deleted GROUP BY workspace_id
+            """
+        )
     return base
 
 
@@ -135,13 +147,16 @@ def posts_seed(account_ids: list[uuid.UUID], *, per_account: int, due: int) -> N
             INSERT INTO posts_post (
                 id, workspace_id, user_id, account_id, status, title, privacy_level, video_url,
                 disable_comment, disable_duet, disable_stitch, due_at, sent_at, send_attempts,
-                publish_id, polls, request_fingerprint, created_at, updated_at)
+                publish_id, polls, request_fingerprint, created_at, updated_at,
+                description, media_type, post_mode, source, photo_cover_index, received_bytes,
+                requires_approval, upload_chunks, upload_stored)
             SELECT gen_random_uuid(), a.workspace_id, m.user_id, a.id,
                 CASE WHEN g <= %(due)s THEN 'scheduled' ELSE 'published' END, '', 'SELF_ONLY',
                 'https://videos.example.com/clip.mp4', false, false, false,
                 now() - g * interval '1 minute',
                 CASE WHEN g > %(due)s THEN now() - g * interval '1 minute' END, 0,
-                CASE WHEN g > %(due)s THEN 'p_' || gen_random_uuid() END, 0, '', now(), now()
+                CASE WHEN g > %(due)s THEN 'p_' || gen_random_uuid() END, 0, '', now(), now(),
+                '', 'video', 'direct', 'url', 0, 0, false, '[]', false
             FROM (SELECT id, workspace_id, row_number() OVER () AS r
                   FROM tiktok_accounts_tiktokaccount WHERE id = ANY(%(ids)s::uuid[])) a
             JOIN workspaces_membership m ON m.workspace_id = a.workspace_id AND m.role = 'owner'
@@ -155,6 +170,6 @@ def posts_seed(account_ids: list[uuid.UUID], *, per_account: int, due: int) -> N
 def vacuum_analyze() -> None:
     """Statistics and the visibility map, as autovacuum would leave them."""
     with connection.cursor() as cursor:
-        for table in (ACCOUNTS, "history_historypoint", "posts_post"):
+        for table in (ACCOUNTS, PARTS, "history_historypoint", "posts_post"):
             cursor.execute(f"VACUUM (ANALYZE) {table}")
         cursor.execute("ANALYZE")

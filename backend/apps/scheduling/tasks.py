@@ -21,11 +21,15 @@ from django.conf import settings
 from apps.history.services import history_prune, history_thin
 from apps.outbound_webhooks.delivery import deliveries_prune, deliveries_scan
 from apps.outbound_webhooks.schedule import SCAN_INTERVAL_SECONDS
-from apps.scheduling.beat import HISTORY_THIN_INTERVAL_SECONDS
+from apps.scheduling.beat import (
+    ACCOUNT_TOTALS_COMPACT_INTERVAL_SECONDS,
+    HISTORY_THIN_INTERVAL_SECONDS,
+)
 from apps.scheduling.claims import periodic_claim, periodic_claims_prune
 from apps.scheduling.scheduled_sync import accounts_sync_stale, stale_id_batches
 from apps.scheduling.token_refresh import accounts_refresh_ahead, refresh_due_id_batches
 from apps.tiktok_accounts.services.bulk_sync import RATE_LIMIT_RETRIES, chunks, retry_delay
+from apps.tiktok_accounts.services.totals import account_totals_compact
 from apps.videos.services import video_history_prune
 from apps.webhooks.services import webhook_events_prune
 
@@ -106,6 +110,16 @@ def history_thin_old_days() -> int:
     if not periodic_claim(name="history_thin", interval_seconds=HISTORY_THIN_INTERVAL_SECONDS):
         return 0
     return history_thin()
+
+
+@shared_task(name="tiktok_accounts.compact_totals")
+def compact_account_totals() -> int:
+    """Replaces each workspace's totals parts by their sum; returns how many workspaces."""
+    if not periodic_claim(
+        name="account_totals_compact", interval_seconds=ACCOUNT_TOTALS_COMPACT_INTERVAL_SECONDS
+    ):
+        return 0
+    return account_totals_compact()
 
 
 @shared_task(name="outbound_webhooks.scan")

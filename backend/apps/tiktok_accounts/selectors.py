@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from functools import cache
 
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db import connection
 
 from apps.core.errors import AccountNotFound
-from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
+from apps.tiktok_accounts.models import AccountTotalsPart, LiveAccountCount, TikTokAccount
+
+SUMMARY_KEYS = (
+    "total_accounts",
+    "active_accounts",
+    "total_followers",
+    "total_videos",
+    "total_likes",
+)
 
 
 def account_get(*, workspace_id: uuid.UUID, account_id: uuid.UUID) -> TikTokAccount:
@@ -20,12 +28,34 @@ def account_get(*, workspace_id: uuid.UUID, account_id: uuid.UUID) -> TikTokAcco
     return account
 
 
-def account_summary(*, workspace_id: uuid.UUID) -> dict[str, int]:
-    """Totals over the workspace's live accounts: one aggregate query (the route caches it)."""
-    return TikTokAccount.objects.filter(workspace_id=workspace_id).aggregate(
-        total_accounts=Count("id"),
-        active_accounts=Count("id", filter=Q(status=AccountStatus.ACTIVE)),
-        total_followers=Coalesce(Sum("follower_count"), 0),
-        total_videos=Coalesce(Sum("video_count"), 0),
-        total_likes=Coalesce(Sum("likes_count"), 0),
+@cache
+def _summary_sql(vendor: str) -> str:
+    """The summary's statement, quoted names from the models' metadata (as list_page's)."""
+    del vendor  # only the cache key
+    quote = connection.ops.quote_name
+    counts, parts = LiveAccountCount._meta, AccountTotalsPart._meta
+    count_col = {field.name: quote(field.column) for field in counts.concrete_fields}
+    part_col = {field.name: quote(field.column) for field in parts.concrete_fields}
+    sums = ", ".join(
+        f"COALESCE(SUM({part_col[name]}), 0)" for name in ("active", "followers", "videos", "likes")
     )
+    return (
+        f"SELECT (SELECT COALESCE(MAX({count_col['live']}), 0) "  # noqa: S608 (no value inlined)
+        f"FROM {quote(counts.db_table)} WHERE {count_col['workspace']} = %s), {sums} "
+        f"FROM {quote(parts.db_table)} WHERE {part_col['workspace']} = %s"
+    )
+
+
+def account_summary(*, workspace_id: uuid.UUID) -> dict[str, int]:
+    """Totals over the workspace's live accounts, in one statement that reads no account (the
+    route caches it): the count from LiveAccountCount, as the list's total; the rest the sums
+    of the workspace's AccountTotalsParts (a few rows: one after each compaction). Both are
+    kept by triggers in the writing transaction, so they are what an aggregate over the live
+    rows would answer."""
+    workspace = AccountTotalsPart._meta.get_field("workspace")
+    param = workspace.get_db_prep_value(workspace_id, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(_summary_sql(connection.vendor), [param, param])
+        row = cursor.fetchone()
+    # int(): PostgreSQL's SUM of a bigint is a numeric (a Decimal).
+    return dict(zip(SUMMARY_KEYS, (int(value) for value in row), strict=True))

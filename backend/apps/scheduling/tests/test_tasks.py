@@ -15,7 +15,7 @@ from apps.audit.models import AuditLog
 from apps.history.models import HistoryPoint
 from apps.scheduling import tasks
 from apps.scheduling.models import PeriodicClaim
-from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
+from apps.tiktok_accounts.models import AccountStatus, AccountTotalsPart, TikTokAccount
 from apps.videos.models import TikTokVideo, VideoHistoryPoint
 from apps.webhooks.models import WebhookEvent, WebhookStatus
 from testing.factories import TikTokAccountFactory, TikTokVideoFactory
@@ -226,3 +226,17 @@ def test_history_thinning_runs_once_an_hour_whatever_the_schedulers(user) -> Non
         tasks.history_thin_old_days.delay()  # a second scheduler, the same hour: nothing
 
         assert set(HistoryPoint.objects.values_list("pk", flat=True)) == {old[-1].pk, again.pk}
+
+
+def test_totals_compaction_runs_once_a_minute_whatever_the_schedulers(user) -> None:
+    with time_machine.travel(datetime(2026, 6, 15, 10, 30, 5, tzinfo=UTC), tick=False):
+        TikTokAccountFactory.create_batch(3, user=user)
+        assert tasks.compact_account_totals.delay().get() == 1  # three parts -> one
+        TikTokAccountFactory(user=user)
+        assert tasks.compact_account_totals.delay().get() == 0  # a second scheduler: nothing
+        assert AccountTotalsPart.objects.count() == 2
+
+    with time_machine.travel(datetime(2026, 6, 15, 10, 31, 5, tzinfo=UTC), tick=False):
+        assert tasks.compact_account_totals.delay().get() == 1  # the next minute
+
+    assert AccountTotalsPart.objects.count() == 1

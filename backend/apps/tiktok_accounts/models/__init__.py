@@ -1,4 +1,5 @@
 from apps.tiktok_accounts.models.account import AccountStatus, TikTokAccount
 from apps.tiktok_accounts.models.live_count import LiveAccountCount
+from apps.tiktok_accounts.models.totals import AccountTotalsPart
 
-__all__ = ["AccountStatus", "LiveAccountCount", "TikTokAccount"]
+__all__ = ["AccountStatus", "AccountTotalsPart", "LiveAccountCount", "TikTokAccount"]

@@ -37,22 +37,27 @@ def assert_kept_equals_counted() -> None:
     assert _kept() == _counted()
 
 
-def test_the_triggers_exist_after_every_migration() -> None:
-    """A later migration that rebuilds the table on SQLite would drop them silently."""
+def _triggers(table: str) -> set[str]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT tgname FROM pg_trigger "
-                "WHERE tgrelid = 'tiktok_accounts_tiktokaccount'::regclass"
-            )
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass", [table])
         else:
             cursor.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' "
-                "AND tbl_name = 'tiktok_accounts_tiktokaccount'"
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s", [table]
             )
-        names = {name for (name,) in cursor.fetchall()}
+        return {name for (name,) in cursor.fetchall()}
+
+
+def test_the_triggers_exist_after_every_migration() -> None:
+    """A later migration that rebuilds the table on SQLite would drop them silently: the
+    live count's (0005, 0007) and the account totals' (0010, on the workspaces table too)."""
+    names = _triggers("tiktok_accounts_tiktokaccount")
     assert {"tta_live_count_insert", "tta_live_count_delete"} <= names
     assert any(name.startswith("tta_live_count_update") for name in names)
+    assert {"tta_account_totals_insert", "tta_account_totals_delete"} <= names
+    updates = {name for name in names if name.startswith("tta_account_totals_update")}
+    assert len(updates) == (1 if connection.vendor == "postgresql" else 3), names
+    assert "tta_account_totals_workspace_delete" in _triggers("workspaces_workspace")
 
 
 def test_every_kind_of_write_keeps_the_count(fake_tiktok) -> None:
