@@ -1,4 +1,5 @@
-"""`manage.py rotate_encryption_key`: every stored token under the first FIELD_ENCRYPTION_KEY.
+"""`manage.py rotate_encryption_key`: every encrypted value (TikTok tokens, webhook endpoint
+secrets, upload URLs, any field added later) under the first FIELD_ENCRYPTION_KEY.
 
 Runbook (docs/operations.md): put the new key first in the list, deploy,
 run this, then drop the old key.
@@ -11,8 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 from tqdm import tqdm
 
-from apps.tiktok_accounts.key_rotation import UnreadableTokensError, tokens_rotate
-from apps.tiktok_accounts.models import TikTokAccount
+from apps.core.key_rotation import UnreadableValuesError, rows_count, values_rotate
 
 
 class _ProgressStream:
@@ -33,22 +33,23 @@ class _ProgressStream:
 
 
 class Command(BaseCommand):
-    help = "Re-encrypts every stored TikTok token with the first key of FIELD_ENCRYPTION_KEY."
+    help = "Re-encrypts every encrypted value with the first key of FIELD_ENCRYPTION_KEY."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--batch-size", type=int, default=500, help="accounts per transaction")
+        parser.add_argument("--batch-size", type=int, default=500, help="rows per transaction")
 
     def handle(self, *args: Any, batch_size: int, **options: Any) -> None:
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
-        total = TikTokAccount.all_objects.count()
         progress = _ProgressStream(self.stderr)
-        with tqdm(total=total, unit="account", disable=None, file=progress) as bar:
+        with tqdm(total=rows_count(), unit="row", disable=None, file=progress) as bar:
             try:
-                result = tokens_rotate(batch_size=batch_size, on_batch=bar.update)
-            except UnreadableTokensError as exc:
+                results = values_rotate(batch_size=batch_size, on_batch=bar.update)
+            except UnreadableValuesError as exc:
                 raise CommandError(str(exc)) from None
-        self.stdout.write(
-            f"Re-encrypted {result.rotated} account(s); {result.current} already under the "
-            f"first key; {result.changed_meanwhile} got new tokens meanwhile (already current)."
-        )
+        for label, result in results.items():
+            self.stdout.write(
+                f"{label}: {result.rotated} row(s) re-encrypted, {result.current} already under "
+                f"the first key, {result.changed_meanwhile} written by the service during the "
+                "run (left as it wrote them)."
+            )

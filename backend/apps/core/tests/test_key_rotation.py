@@ -1,68 +1,39 @@
-"""`manage.py rotate_encryption_key`: the runbook end to end, a crash midway, a refusal."""
+"""`manage.py rotate_encryption_key` on TikTok accounts: the runbook end to end, a crash
+midway, a refusal, a refresh landing during the run, and the UPDATE it sends."""
 
 from __future__ import annotations
 
-from io import StringIO
+import re
 
-import encrypted_model_fields.fields
 import pytest
-from cryptography.fernet import Fernet, InvalidToken
-from django.core.management import CommandError, call_command
+from cryptography.fernet import Fernet
+from django.core.management import CommandError
+from django.db import connection
 from django.db.models import TextField, Value
-from django.db.models.functions import Cast
+from django.test.utils import CaptureQueriesContext
 
-from apps.tiktok_accounts import key_rotation
+from apps.core import key_rotation
+from apps.core.tests.ciphertexts import NEW, OLD, rotate, stored, under
 from apps.tiktok_accounts.models import TikTokAccount
 from testing.factories import TikTokAccountFactory
 
 pytestmark = pytest.mark.django_db
 
-OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+ACCOUNTS = "tiktok_accounts.TikTokAccount"
+TOKENS = ("access_token", "refresh_token")
 
 
-@pytest.fixture
-def use_keys(settings, monkeypatch):
-    """Deploys a FIELD_ENCRYPTION_KEY list (the field library builds its crypter at import)."""
-
-    def deploy(*keys: str) -> None:
-        settings.FIELD_ENCRYPTION_KEY = list(keys)
-        monkeypatch.setattr(
-            encrypted_model_fields.fields, "CRYPTER", encrypted_model_fields.fields.get_crypter()
-        )
-
-    return deploy
-
-
-def _raw(account_id) -> tuple[str, str]:
-    return (
-        TikTokAccount.all_objects.filter(pk=account_id)
-        .annotate(
-            a=Cast("access_token", output_field=TextField()),
-            r=Cast("refresh_token", output_field=TextField()),
-        )
-        .values_list("a", "r")
-        .get()
-    )
+def _raw(account_id) -> tuple[str, ...]:
+    return stored(TikTokAccount, account_id, *TOKENS)
 
 
 def _under(key: str, account_id) -> bool:
-    try:
-        for ciphertext in _raw(account_id):
-            Fernet(key).decrypt(ciphertext.encode())
-    except InvalidToken:
-        return False
-    return True
+    return under(key, *_raw(account_id))
 
 
 def _tokens(account_id) -> tuple[str, str, int]:
     row = TikTokAccount.all_objects.get(pk=account_id)
     return row.access_token, row.refresh_token, row.token_version
-
-
-def _rotate(**options) -> str:
-    out = StringIO()
-    call_command("rotate_encryption_key", stdout=out, stderr=StringIO(), **options)
-    return out.getvalue()
 
 
 def test_runbook_new_key_first_rotate_then_drop_the_old_key(use_keys) -> None:
@@ -71,11 +42,12 @@ def test_runbook_new_key_first_rotate_then_drop_the_old_key(use_keys) -> None:
     before = {account_id: _tokens(account_id) for account_id in ids}
 
     use_keys(NEW, OLD)
-    output = _rotate(batch_size=2)
+    output = rotate(batch_size=2)
     use_keys(NEW)
 
-    assert "Re-encrypted 5 account(s); 0 already" in output
+    assert f"{ACCOUNTS}: 5 row(s) re-encrypted, 0 already under the first key" in output
     assert all(_under(NEW, account_id) for account_id in ids)
+    # The same tokens, and the same token_version: a rotation is no new grant.
     assert {account_id: _tokens(account_id) for account_id in ids} == before
 
 
@@ -83,13 +55,16 @@ def test_a_second_run_changes_nothing(use_keys) -> None:
     use_keys(OLD)
     account_id = TikTokAccountFactory().id
     use_keys(NEW, OLD)
-    _rotate()
+    rotate()
     rotated = _raw(account_id)
 
-    output = _rotate()
+    with CaptureQueriesContext(connection) as queries:
+        output = rotate()
 
-    assert "Re-encrypted 0 account(s); 1 already under the first key" in output
+    assert f"{ACCOUNTS}: 0 row(s) re-encrypted, 1 already under the first key" in output
     assert _raw(account_id) == rotated
+    writes = ("UPDATE", "INSERT", "DELETE")
+    assert not [q for q in queries if q["sql"].lstrip().upper().startswith(writes)]
 
 
 def test_a_crash_midway_leaves_every_row_readable_and_a_rerun_finishes(
@@ -110,14 +85,14 @@ def test_a_crash_midway_leaves_every_row_readable_and_a_rerun_finishes(
 
     monkeypatch.setattr(key_rotation, "_reencrypted", crash_in_the_second_batch)
     with pytest.raises(RuntimeError):
-        _rotate(batch_size=2)
+        rotate(batch_size=2)
 
     # The first batch committed; the second rolled back whole; every row reads as before.
     assert sum(_under(NEW, account_id) for account_id in ids) == 2
     assert sum(_under(OLD, account_id) for account_id in ids) == 3
     assert {account_id: _tokens(account_id) for account_id in ids} == before
     monkeypatch.setattr(key_rotation, "_reencrypted", real)
-    assert "Re-encrypted 3 account(s); 2 already" in _rotate(batch_size=2)
+    assert f"{ACCOUNTS}: 3 row(s) re-encrypted, 2 already" in rotate(batch_size=2)
 
 
 def test_refuses_to_run_while_a_token_no_key_opens_exists(use_keys) -> None:
@@ -130,8 +105,8 @@ def test_refuses_to_run_while_a_token_no_key_opens_exists(use_keys) -> None:
     use_keys(NEW, OLD)
     untouched = _raw(readable)
 
-    with pytest.raises(CommandError, match="1 account"):
-        _rotate()
+    with pytest.raises(CommandError, match=re.escape(f"{ACCOUNTS}: 1 row(s)")):
+        rotate()
 
     assert _raw(readable) == untouched
 
@@ -155,7 +130,26 @@ def test_a_token_replaced_during_the_run_is_not_overwritten(use_keys, monkeypatc
         return real(*args)
 
     monkeypatch.setattr(key_rotation, "_reencrypted", refresh_lands_meanwhile)
-    output = _rotate()
+    output = rotate()
 
-    assert "1 got new tokens meanwhile" in output
+    assert f"{ACCOUNTS}: 0 row(s) re-encrypted, 0 already under the first key, 1 written" in output
     assert _tokens(account.pk)[:2] == ("act.rotated", "rft.rotated")
+    assert _under(NEW, account.pk)
+
+
+def test_each_row_is_one_update_conditioned_on_its_own_columns(use_keys) -> None:
+    use_keys(OLD)
+    ids = [TikTokAccountFactory().id for _ in range(3)]
+    use_keys(NEW, OLD)
+
+    with CaptureQueriesContext(connection) as queries:
+        rotate(batch_size=2)
+
+    updates = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith("UPDATE")]
+    assert len(updates) == len(ids)
+    for sql in updates:
+        where = sql.upper().split(" WHERE ", 1)[1]
+        # No `id IN (SELECT ...)`: a subquery reads the snapshot, the row may have moved on.
+        assert "SELECT" not in where
+        assert where.count("TEXT") == len(TOKENS), sql  # each rewritten column, as stored
+        assert '"ID" = ' in where, sql
