@@ -18,11 +18,12 @@ from encrypted_model_fields.fields import EncryptedTextField, decrypt_str
 
 
 class TokenUnreadableError(Exception):
-    """A stored token could not be decrypted with any FIELD_ENCRYPTION_KEY."""
+    """A stored secret (a TikTok token, a webhook secret, an upload URL) could not be
+    decrypted with any FIELD_ENCRYPTION_KEY."""
 
     def __init__(self) -> None:
         super().__init__(
-            "A stored TikTok token cannot be decrypted with the configured FIELD_ENCRYPTION_KEY."
+            "A stored secret cannot be decrypted with the configured FIELD_ENCRYPTION_KEY."
         )
 
 

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from apps.core.fields import TokenUnreadableError
 from apps.core.metrics import outbound_delivery_counted
 from apps.events.models import Event
 from apps.outbound_webhooks.models import (
@@ -112,8 +113,15 @@ def delivery_attempt(*, delivery_id: uuid.UUID | str) -> Outcome | None:
         _record(delivery, outcome, final=True)
         return outcome
     body = event_body(event)
-    headers = signed_headers(endpoint=endpoint, event_id=str(event.id), body=body)
-    outcome = endpoint_post(url=endpoint.url, body=body, headers=headers)
+    try:
+        headers = signed_headers(endpoint=endpoint, event_id=str(event.id), body=body)
+    except TokenUnreadableError:
+        # An operator dropped the key the secret was stored under: retried on the schedule,
+        # so putting the key back in FIELD_ENCRYPTION_KEY lets the delivery go out.
+        logger.error("Webhook endpoint %s: secret opens with no FIELD_ENCRYPTION_KEY", endpoint.pk)
+        outcome = Outcome(error="not sent: the endpoint's secret opens with no configured key")
+    else:
+        outcome = endpoint_post(url=endpoint.url, body=body, headers=headers)
     _record(delivery, outcome)
     return outcome
 

@@ -11,6 +11,7 @@ from typing import Any
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
+from apps.core.fields import ensure_readable
 from apps.core.renderers import json_dumps
 from apps.events.models import Event
 from apps.outbound_webhooks.models import WebhookEndpoint
@@ -36,11 +37,12 @@ def event_body(event: Event) -> bytes:
 
 
 def signing_secrets(endpoint: WebhookEndpoint, *, now: datetime) -> list[str]:
-    """The current secret, and the previous one during the rotation overlap."""
-    keys = [endpoint.secret]
+    """The current secret, and the previous one during the rotation overlap; raises
+    TokenUnreadableError for one no FIELD_ENCRYPTION_KEY opens (never signs with ciphertext)."""
+    keys = [ensure_readable(endpoint.secret)]
     expires = endpoint.previous_secret_expires_at
     if endpoint.previous_secret and expires is not None and expires > now:
-        keys.append(endpoint.previous_secret)
+        keys.append(ensure_readable(endpoint.previous_secret))
     return keys
 
 

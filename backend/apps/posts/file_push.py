@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.core.fields import TokenUnreadableError, ensure_readable
 from apps.posts.models import Post, PostStatus
 from apps.posts.sending import plan_of
 from apps.posts.settle import post_settle
@@ -59,7 +60,12 @@ def upload_push(*, post: Post, lease: datetime, start_bytes: int = 0) -> None:
     except ValueError:
         post_settle(post=post, tiktok_status=None, code="upload_interrupted", via="upload")
         return
-    url = str(post.tiktok_upload_url or "")
+    try:
+        url = ensure_readable(post.tiktok_upload_url or "")
+    except TokenUnreadableError:  # stored under a key since dropped: it can never be sent
+        logger.error("Post %s: its upload URL opens with no FIELD_ENCRYPTION_KEY", post.pk)
+        post_settle(post=post, tiktok_status=None, code="upload_url_unreadable", via="upload")
+        return
     done = False
     try:
         with StoredVideo(post.upload_chunks, plan) as video:

@@ -37,6 +37,10 @@ REASONS = {
     "account_disconnected": "The account was disconnected before the post was sent.",
     "rate_limited": "TikTok kept rate limiting this account; create the post again later.",
     "token_unreadable": "The account's stored token cannot be decrypted; reconnect it.",
+    "upload_url_unreadable": (
+        "TikTok's upload URL for this post cannot be decrypted (the service's keys changed "
+        "mid-upload); create the post again."
+    ),
     "send_outcome_unknown": (
         "TikTok may or may not have received this post (no answer, or the worker stopped before "
         "storing TikTok's publish_id); it is not sent again: check the TikTok account."

@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from cryptography.fernet import Fernet
 from django.db import transaction
+from django.db.models import TextField, Value
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
@@ -232,3 +234,23 @@ def test_old_deliveries_and_events_are_deleted_by_retention(user, make_endpoint,
     assert list(Event.objects.values_list("id", flat=True)) == [recent.id]
     assert not Delivery.objects.filter(event_id=old.id).exists()
     assert json.loads(json.dumps(recent.data)) == {"n": 1}
+
+
+def test_a_secret_no_configured_key_opens_is_never_used_and_the_delivery_waits_for_the_key(
+    user, make_endpoint, settings
+) -> None:
+    settings.OUTBOUND_WEBHOOK_RETRY_SCHEDULE = [5]
+    with receiving() as receiver, time_machine.travel(T0, tick=False):
+        endpoint, _secret = make_endpoint(receiver.url)
+        delivery = _only_delivery(_event(user))
+        # Stored under a key since dropped from FIELD_ENCRYPTION_KEY.
+        foreign = Fernet(Fernet.generate_key()).encrypt(b"whsec_elsewhere").decode()
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(secret=Value(foreign, TextField()))
+
+        outcome = sender.delivery_attempt(delivery_id=delivery.id)
+
+    assert outcome.error == "not sent: the endpoint's secret opens with no configured key"
+    assert receiver.requests == []  # nothing signed with ciphertext went out
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("pending", 1)  # retried: the key may return
+    assert delivery.next_attempt_at == T0 + timedelta(seconds=5)

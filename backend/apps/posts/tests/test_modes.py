@@ -9,6 +9,8 @@ import random
 from datetime import timedelta
 
 import pytest
+from cryptography.fernet import Fernet
+from django.db.models import TextField, Value
 from django.utils import timezone
 
 from apps.events.models import Event
@@ -194,6 +196,29 @@ def test_an_upload_tiktok_no_longer_takes_fails_and_is_never_sent_again(
     assert len(fake_tiktok.content.inits) == 1
     assert stored_files(upload_dir) == []
     assert (post.tiktok_upload_url, post.upload_lease_until) == (None, None)
+
+
+def test_an_upload_url_no_configured_key_opens_fails_the_post_without_a_byte_sent(
+    clock, make_post, fake_tiktok, upload_dir, monkeypatch, django_capture_on_commit_callbacks
+):
+    data = random.Random(7).randbytes(10 * MIB)
+    post = _uploaded(make_post, data, 5 * MIB)
+    _die_after_first_chunk(monkeypatch)
+    with pytest.raises(WorkerDied):
+        publisher.post_publish(post_id=post.pk)
+    # Stored under a key since dropped from FIELD_ENCRYPTION_KEY.
+    foreign = Fernet(Fernet.generate_key()).encrypt(b"https://upload.example/x").decode()
+    Post.objects.filter(pk=post.pk).update(tiktok_upload_url=Value(foreign, TextField()))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        beat(clock, seconds=file_push.upload_lease().total_seconds() + 30, every=15)
+
+    post.refresh_from_db()
+    assert post.status == PostStatus.FAILED
+    assert post.fail_reason.startswith("upload_url_unreadable:")
+    assert fake_tiktok.content.upload_state(post.publish_id)["received_bytes"] == 5 * MIB
+    assert stored_files(upload_dir) == []
+    assert post.tiktok_upload_url is None
 
 
 @pytest.mark.django_db(transaction=True)
