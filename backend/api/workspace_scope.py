@@ -9,6 +9,9 @@ route can forget it (config/tests/test_role_matrix.py walks them all).
 
 The `/api/workspaces/{workspace_id}` routes name their workspace in the path instead: they
 declare their least role with `@path_workspace(...)`, which applies the same `requires`.
+Header or path, the workspace is read the same way (`_workspace_id`) and entered through the
+same two rules: an API key acts in its own workspace only (`_key_acts_in`), and a caller with
+no role there gets 404 WORKSPACE_NOT_FOUND (`_act_in`).
 """
 
 from __future__ import annotations
@@ -63,26 +66,40 @@ HEADER_PARAMETER = {
 }
 
 
+def _workspace_id(raw: object) -> uuid.UUID | None:
+    """A workspace id as the header or the path spells it; None when it is no UUID."""
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError:
+        return None
+
+
 def requested_workspace_id(request: HttpRequest, user_id: object) -> uuid.UUID | None:
     """The workspace the request names (or the caller's personal one); None if malformed."""
     if hasattr(request, _REQUESTED):
         return getattr(request, _REQUESTED)
     raw = request.headers.get(WORKSPACE_HEADER)
-    try:
-        found = personal_workspace_id(user_id) if raw is None else uuid.UUID(raw.strip())
-    except ValueError:
-        found = None
+    found = personal_workspace_id(user_id) if raw is None else _workspace_id(raw.strip())
     setattr(request, _REQUESTED, found)
     return found
 
 
-def member_access(workspace_id: uuid.UUID, user_id: object, cached: Any) -> WorkspaceAccess:
-    """The caller's role in the workspace (`cached`: its cache value), or 404
-    WORKSPACE_NOT_FOUND: a missing workspace and another team's answer alike."""
-    role = member_role(workspace_id, user_id, cached)
+def _key_acts_in(request: HttpRequest, workspace_id: uuid.UUID) -> None:
+    """A request made with an API key may name only the key's own workspace: another one is
+    404 WORKSPACE_NOT_FOUND, even where the key's user is a member there."""
+    api_key = getattr(request, "api_key", None)
+    if api_key is not None and api_key.workspace_id != workspace_id:
+        raise WorkspaceNotFound
+
+
+def _act_in(
+    request: HttpRequest, workspace_id: uuid.UUID, user_id: object, role: Role | None
+) -> None:
+    """Sets request.workspace: the caller's `role` in the workspace, or 404
+    WORKSPACE_NOT_FOUND (None: no member), a missing workspace and another team's alike."""
     if role is None:
         raise WorkspaceNotFound
-    return WorkspaceAccess(workspace_id, user_id, role)
+    request.workspace = WorkspaceAccess(workspace_id, user_id, role)  # type: ignore[attr-defined]
 
 
 def requires(role: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -116,11 +133,8 @@ class WorkspaceJWTAuth(JWTAuth):
         user, role = caller_in_workspace(user_id, workspace_id, cached, member[0])
         if user is None:
             return None
-        if role is None:
-            raise WorkspaceNotFound
-        access = WorkspaceAccess(workspace_id, user.pk, role)
+        _act_in(request, workspace_id, user.pk, role)
         request.user = user
-        request.workspace = access  # type: ignore[attr-defined]
         return user
 
     def key_caller(self, request: HttpRequest, key: str) -> AbstractBaseUser | None:
@@ -130,14 +144,11 @@ class WorkspaceJWTAuth(JWTAuth):
             return None
         facts, caller = found
         raw = request.headers.get(WORKSPACE_HEADER)
-        if raw is not None:
-            try:
-                named = uuid.UUID(raw.strip())
-            except ValueError:
-                raise InvalidInput([_MALFORMED_HEADER]) from None
-            if named != facts.workspace_id:
-                raise WorkspaceNotFound
-        request.workspace = WorkspaceAccess(facts.workspace_id, caller.user.pk, caller.role)  # type: ignore[attr-defined]
+        named = facts.workspace_id if raw is None else _workspace_id(raw.strip())
+        if named is None:
+            raise InvalidInput([_MALFORMED_HEADER])
+        _key_acts_in(request, named)
+        _act_in(request, facts.workspace_id, caller.user.pk, caller.role)
         return caller.user
 
 
@@ -171,9 +182,8 @@ class WorkspaceRouter(RoleRouter):
 def _path_member_key(request: HttpRequest, user_id: object) -> list[str]:
     """The caller's membership of the path's workspace, read in the auth's round trip."""
     raw = (request.resolver_match.kwargs if request.resolver_match else {}).get("workspace_id")
-    try:
-        workspace_id = uuid.UUID(str(raw))
-    except ValueError:
+    workspace_id = _workspace_id(raw)
+    if workspace_id is None:
         return []  # answered 422 before the view runs
     return [member_cache_key(workspace_id, user_id)] if cache_is_shared() else []
 
@@ -194,12 +204,11 @@ def path_workspace(role: Role, *, scope: str) -> Callable[[Callable[P, R]], Call
             fetched = rate_checked(request, scope)
             workspace_id = kwargs["workspace_id"]
             assert isinstance(workspace_id, uuid.UUID)
-            api_key = getattr(request, "api_key", None)
-            if api_key is not None and api_key.workspace_id != workspace_id:
-                raise WorkspaceNotFound  # a key acts in its own workspace only
-            key = member_cache_key(workspace_id, request.auth.pk)  # type: ignore[attr-defined]
+            _key_acts_in(request, workspace_id)
+            user_id = request.auth.pk  # type: ignore[attr-defined]
+            key = member_cache_key(workspace_id, user_id)
             cached = fetched.values.get(key) if fetched and fetched.reached else STALE
-            request.workspace = member_access(workspace_id, request.auth.pk, cached)  # type: ignore[attr-defined]
+            _act_in(request, workspace_id, user_id, member_role(workspace_id, user_id, cached))
             return checked(*args, **kwargs)
 
         return planned(RoundTripPlan(scope, keys=_path_member_key))(wrapper)

@@ -17,6 +17,7 @@ from django.http import HttpResponse
 
 from apps.audit.services import RequestMeta
 from apps.tiktok_accounts.models import TikTokAccount
+from apps.tiktok_accounts.models.account import PROFILE_FIELDS
 from apps.workspaces.access import WorkspaceAccess
 from apps.workspaces.models import Role
 from apps.workspaces.personal import personal_workspace_id
@@ -45,25 +46,9 @@ ACCOUNT_DETAIL_FIELDS = ACCOUNT_OUT_FIELDS | {
     "last_sync_error",
     "updated_at",
 }
-# Everything a failed sync must leave exactly as it was.
-KEPT_ON_FAILURE = (
-    "username",
-    "display_name",
-    "avatar_url",
-    "avatar_url_100",
-    "avatar_large_url",
-    "bio_description",
-    "profile_deep_link",
-    "is_verified",
-    "follower_count",
-    "following_count",
-    "likes_count",
-    "video_count",
-    "search_text",
-    "last_synced_at",
-    "scopes",
-    "is_deleted",
-)
+# Everything a failed sync must leave exactly as it was: every field a sync copies from
+# TikTok (a field added there is checked here too), and what only a success may change.
+KEPT_ON_FAILURE = (*PROFILE_FIELDS, "search_text", "last_synced_at", "scopes", "is_deleted")
 # Fernet tokens are base64 of a 0x80 version byte followed by the timestamp.
 FERNET_PREFIX = "gAAAAA"
 

@@ -23,11 +23,17 @@ from api.workspace_scope import WorkspaceRouter, requires
 from apps.audit.services import RequestMeta
 from apps.core.errors import BODY_ERRORS, NOT_FOUND, READ_ERRORS
 from apps.outbound_webhooks import selectors, services
+from apps.outbound_webhooks.models import WebhookEndpoint
 from apps.workspaces.models import Role
 
 router = WorkspaceRouter(tags=["webhook endpoints"])
 delivery_router = WorkspaceRouter(tags=["webhook endpoints"])
 WRITE_ERRORS = {**READ_ERRORS, **BODY_ERRORS}
+
+
+def _endpoint(request: HttpRequest, endpoint_id: uuid.UUID) -> WebhookEndpoint:
+    """The workspace's endpoint, or 404 WEBHOOK_ENDPOINT_NOT_FOUND (never saying whose)."""
+    return selectors.endpoint_get(workspace_id=request.workspace.id, endpoint_id=endpoint_id)
 
 
 @router.get("", response={200: EndpointListOut, **READ_ERRORS}, summary="List the endpoints")
@@ -60,7 +66,7 @@ def endpoint_create(request: HttpRequest, payload: EndpointIn) -> Any:
 @requires(Role.VIEWER)
 @user_rate_limit("read")
 def endpoint_detail(request: HttpRequest, endpoint_id: uuid.UUID) -> Any:
-    return selectors.endpoint_get(workspace_id=request.workspace.id, endpoint_id=endpoint_id)
+    return _endpoint(request, endpoint_id)
 
 
 @router.patch(
@@ -71,7 +77,7 @@ def endpoint_detail(request: HttpRequest, endpoint_id: uuid.UUID) -> Any:
 @requires(Role.ADMIN)
 @user_rate_limit("manage")
 def endpoint_update(request: HttpRequest, endpoint_id: uuid.UUID, payload: EndpointPatchIn) -> Any:
-    endpoint = selectors.endpoint_get(workspace_id=request.workspace.id, endpoint_id=endpoint_id)
+    endpoint = _endpoint(request, endpoint_id)
     values = payload.dict(exclude_unset=True)
     for name in ("url", "events", "description", "is_active"):
         if name in values and values[name] is None:
@@ -89,7 +95,7 @@ def endpoint_update(request: HttpRequest, endpoint_id: uuid.UUID, payload: Endpo
 @requires(Role.ADMIN)
 @user_rate_limit("manage")
 def endpoint_delete(request: HttpRequest, endpoint_id: uuid.UUID) -> Any:
-    endpoint = selectors.endpoint_get(workspace_id=request.workspace.id, endpoint_id=endpoint_id)
+    endpoint = _endpoint(request, endpoint_id)
     services.endpoint_delete(endpoint=endpoint, meta=RequestMeta.from_request(request))
     return Status(204, None)
 
@@ -102,7 +108,7 @@ def endpoint_delete(request: HttpRequest, endpoint_id: uuid.UUID) -> Any:
 @requires(Role.ADMIN)
 @user_rate_limit("manage")
 def endpoint_rotate_secret(request: HttpRequest, endpoint_id: uuid.UUID) -> Any:
-    endpoint = selectors.endpoint_get(workspace_id=request.workspace.id, endpoint_id=endpoint_id)
+    endpoint = _endpoint(request, endpoint_id)
     meta = RequestMeta.from_request(request)
     return {"secret": services.endpoint_secret_rotate(endpoint=endpoint, meta=meta)}
 
@@ -115,7 +121,7 @@ def endpoint_rotate_secret(request: HttpRequest, endpoint_id: uuid.UUID) -> Any:
 @requires(Role.ADMIN)
 @user_rate_limit("manage")
 def endpoint_test(request: HttpRequest, endpoint_id: uuid.UUID) -> Any:
-    endpoint = selectors.endpoint_get(workspace_id=request.workspace.id, endpoint_id=endpoint_id)
+    endpoint = _endpoint(request, endpoint_id)
     return Status(202, services.endpoint_ping(endpoint=endpoint))
 
 

@@ -23,8 +23,8 @@ from django.test import Client
 from werkzeug.test import Client as WSGIClient
 
 from config.api import api
-from config.tests.owned_objects import example_body
 from testing.http import bearer_header
+from testing.openapi import example_body
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

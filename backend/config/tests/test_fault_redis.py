@@ -28,9 +28,10 @@ from apps.core.outages import CACHE_OUTAGES
 from apps.core.ratelimit import rate_limit_hit
 from apps.workspaces.personal import personal_workspace_id
 from config.api import api
-from config.tests.owned_objects import ID_PARAMETER, example_body, owned_ids, owned_object
+from config.tests.owned_objects import owned_ids, owned_object
 from testing.factories import PASSWORD
 from testing.http import assert_error, bearer_header
+from testing.openapi import ID_PARAMETER, example_body
 
 pytestmark = [
     pytest.mark.django_db,

@@ -14,7 +14,7 @@ import pytest
 from django.utils import timezone
 
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
-from config.tests.owned_objects import linked_account
+from config.tests.owned_objects.accounts import linked_account
 from testing.accounts import drain, snapshot
 from testing.factories import personal_workspace
 from testing.http import assert_error

@@ -26,7 +26,7 @@ from django.db import connection
 from django.utils import timezone
 
 from apps.tiktok_accounts.models import TikTokAccount
-from config.tests.owned_objects import linked_account
+from config.tests.owned_objects.accounts import linked_account
 from testing.factories import UserFactory
 from testing.http import bearer_header
 from testing.processes import free_port, shared_database_url

@@ -18,9 +18,9 @@ from api.auth.scopes import needed_scope
 from apps.api_keys.models import Scope
 from apps.audit.models import AuditLog
 from config.api import api
-from config.tests.owned_objects import ID_PARAMETER, OWNER_STATUS, example_body, owned_ids
+from config.tests.owned_objects import OWNER_STATUS, owned_ids
 from testing.api_keys import key_header, make_api_key
-from testing.openapi import takes_user_credential
+from testing.openapi import ID_PARAMETER, example_body, takes_user_credential
 
 pytestmark = pytest.mark.django_db
 

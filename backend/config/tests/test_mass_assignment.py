@@ -18,9 +18,9 @@ from django.test import Client
 
 from apps.tiktok_accounts.models import AccountStatus
 from config.api import api
-from config.tests.owned_objects import example_body, request_schema
 from testing.factories import TikTokAccountFactory
 from testing.http import assert_validation_error, bearer_header
+from testing.openapi import example_body, request_schema
 
 pytestmark = pytest.mark.django_db
 

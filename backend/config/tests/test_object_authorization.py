@@ -17,15 +17,9 @@ from django.test import Client
 
 from apps.audit.models import AuditLog
 from config.api import api
-from config.tests.owned_objects import (
-    ID_PARAMETER,
-    OWNER_STATUS,
-    example_body,
-    id_operations,
-    owned_ids,
-    owned_object,
-)
+from config.tests.owned_objects import OWNER_STATUS, owned_ids, owned_object
 from testing.http import assert_error, bearer_header
+from testing.openapi import ID_PARAMETER, example_body, id_operations
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +65,7 @@ def test_another_users_object_answers_404_and_changes_nothing(
     if other.status_code == 422:
         pytest.fail(
             f"{method} {path} refused the body {example_body(SCHEMA, method, path)}: give its "
-            "fields `examples` or add a valid body to owned_objects.REQUEST_BODIES"
+            "fields `examples` or add a valid body to testing.openapi.REQUEST_BODIES"
         )
     assert_error(other, 404, code)
     assert_error(unknown, 404, code)

@@ -10,7 +10,6 @@ operation for a longer local run: `FUZZ_MAX_EXAMPLES=500 make test PYTEST_ARGS="
 from __future__ import annotations
 
 import os
-import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from config.api import api
 from config.tests.owned_objects import owned_object
 from testing.factories import UserFactory
 from testing.http import bearer_header
+from testing.openapi import ID_PARAMETER
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,6 @@ CHECKS = [
     status_code_conformance,
     content_type_conformance,
 ]
-_ID_PARAMETER = re.compile(r"\{(\w+_id)\}")
 WSGI_APP = WSGIHandler()
 
 
@@ -60,7 +59,7 @@ def fuzz_world(fake_tiktok, settings) -> FuzzWorld:
     settings.RATE_LIMITS = dict.fromkeys(settings.RATE_LIMITS, "100000/m")
     user = UserFactory()
     world = FuzzWorld(headers=bearer_header(user))
-    for parameter in sorted(set(_ID_PARAMETER.findall(" ".join(_schema_paths())))):
+    for parameter in sorted(set(ID_PARAMETER.findall(" ".join(_schema_paths())))):
         factory = owned_object(parameter)
         if factory.within:  # one in each of the parents made before (sorted: parents first)
             parents = [uuid.UUID(parent) for parent in world.owned[factory.within]]

@@ -22,9 +22,10 @@ from django.test import Client
 from apps.audit.models import AuditLog
 from apps.workspaces.models import ROLE_ORDER, Membership, Role
 from config.api import api
-from config.tests.owned_objects import ID_PARAMETER, example_body, owned_ids
+from config.tests.owned_objects import owned_ids
 from testing.factories import UserFactory, personal_workspace
 from testing.http import assert_error, bearer_header
+from testing.openapi import ID_PARAMETER, example_body
 
 SCHEMA = api.get_openapi_schema()
 # Where a request acts in the workspace of X-Workspace-Id (or the caller's personal one).

@@ -264,6 +264,20 @@ def _credentials() -> dict[str, str]:
     }
 
 
+def _token_grant(
+    endpoint: str, errors: Mapping[str, _ErrorFactory], form: dict[str, str]
+) -> TokenGrant:
+    """The tokens the token endpoint grants for `form` (sent with our credentials)."""
+    body = _request(
+        "POST",
+        "/v2/oauth/token/",
+        endpoint=endpoint,
+        errors=errors,
+        data={**_credentials(), **form},
+    )
+    return _parse(TokenGrant, body, endpoint=endpoint)
+
+
 def build_authorize_url(*, state: str) -> str:
     """Where to send the browser so the user can grant our scopes."""
     # Reference: https://developers.tiktok.com/doc/login-kit-web
@@ -284,36 +298,19 @@ def build_authorize_url(*, state: str) -> str:
 def exchange_code(*, code: str) -> TokenGrant:
     """Trades the authorization code from the redirect for the user's tokens."""
     # Reference: https://developers.tiktok.com/doc/oauth-user-access-token-management
-    body = _request(
-        "POST",
-        "/v2/oauth/token/",
-        endpoint="token",
-        errors=_CODE_GRANT_ERRORS,
-        data={
-            **_credentials(),
-            "code": code,
-            "grant_type": "authorization_code",
-            "redirect_uri": settings.TIKTOK_REDIRECT_URI,
-        },
-    )
-    return _parse(TokenGrant, body, endpoint="token")
+    form = {
+        "code": code,
+        "grant_type": "authorization_code",
+        "redirect_uri": settings.TIKTOK_REDIRECT_URI,
+    }
+    return _token_grant("token", _CODE_GRANT_ERRORS, form)
 
 
 def refresh_access_token(*, refresh_token: str) -> TokenGrant:
     """Gets fresh tokens; the old refresh token dies, so store the new one at once."""
     # Reference: https://developers.tiktok.com/doc/oauth-user-access-token-management
-    body = _request(
-        "POST",
-        "/v2/oauth/token/",
-        endpoint="refresh",
-        errors=_REFRESH_GRANT_ERRORS,
-        data={
-            **_credentials(),
-            "grant_type": "refresh_token",
-            "refresh_token": ensure_readable(refresh_token),
-        },
-    )
-    return _parse(TokenGrant, body, endpoint="refresh")
+    form = {"grant_type": "refresh_token", "refresh_token": ensure_readable(refresh_token)}
+    return _token_grant("refresh", _REFRESH_GRANT_ERRORS, form)
 
 
 def revoke_token(*, access_token: str) -> None:

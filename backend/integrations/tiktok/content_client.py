@@ -3,7 +3,8 @@ inits (a video posted directly or sent to the inbox, pulled from a URL or upload
 photos posted directly or sent to the inbox) and status fetch.
 
 Same rules as `client.py`, whose request helper it uses (timeout, per-thread session, TikTok's
-error bodies mapped to `errors.py`): one function per endpoint, typed results. Every successful
+error bodies mapped to `errors.py`): one function per endpoint, typed results. Every call is a
+POST of JSON with the user's token, answered `{"data": ...}` (`_post`). Every successful
 init is a new post at TikTok: none of them is idempotent. A FILE_UPLOAD init's chunks go to
 `uploads.upload_chunk`, cut by `uploads.chunk_plan`.
 """
@@ -11,7 +12,7 @@ init is a new post at TikTok: none of them is idempotent. A FILE_UPLOAD init's c
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, Field
 
@@ -19,6 +20,8 @@ from apps.core.fields import ensure_readable
 from integrations.tiktok.client import _USER_INFO_ERRORS, _ErrorFactory, _parse, _request
 from integrations.tiktok.errors import PostingRefusedError, TikTokError
 from integrations.tiktok.uploads import ChunkPlan
+
+_DataT = TypeVar("_DataT", bound=BaseModel)
 
 VIDEO_PAGE_SIZE = 20
 # TikTok's documented refusals of the posting endpoints; anything else undocumented is a 502.
@@ -72,10 +75,6 @@ class VideoBatch(BaseModel):
     has_more: bool = False
 
 
-class _VideoBatchAnswer(BaseModel):
-    data: VideoBatch
-
-
 class CreatorInfo(BaseModel):
     creator_username: str = ""
     creator_nickname: str = ""
@@ -86,16 +85,8 @@ class CreatorInfo(BaseModel):
     max_video_post_duration_sec: int = 0
 
 
-class _CreatorInfoAnswer(BaseModel):
-    data: CreatorInfo
-
-
 class _PublishInit(BaseModel):
     publish_id: str = Field(min_length=1)
-
-
-class _PublishInitAnswer(BaseModel):
-    data: _PublishInit
 
 
 class UploadTarget(BaseModel):
@@ -104,10 +95,6 @@ class UploadTarget(BaseModel):
 
     publish_id: str = Field(min_length=1)
     upload_url: str = Field(min_length=1, repr=False)
-
-
-class _UploadTargetAnswer(BaseModel):
-    data: UploadTarget
 
 
 def post_id_text(value: Any) -> str:
@@ -130,15 +117,32 @@ class PublishStatus(BaseModel):
     publicaly_available_post_id: list[Annotated[str, BeforeValidator(post_id_text)]] = []
 
 
-class _PublishStatusAnswer(BaseModel):
-    data: PublishStatus
+class _Answer(BaseModel, Generic[_DataT]):
+    """A success of these endpoints: what was asked for is under `data`."""
+
+    data: _DataT
 
 
-def _bearer(access_token: str) -> dict[str, str]:
-    return {
+def _post(
+    model: type[_DataT],
+    access_token: str,
+    path: str,
+    endpoint: str,
+    body: dict[str, Any],
+    *,
+    errors: Mapping[str, _ErrorFactory] = _POSTING_ERRORS,
+    **kwargs: Any,
+) -> _DataT:
+    """POSTs `body` as JSON with the user's token; the answer's `data`, validated as `model`.
+    `errors`: the TikTok error codes the endpoint may answer (the posting ones by default)."""
+    headers = {
         "Authorization": f"Bearer {ensure_readable(access_token)}",
         "Content-Type": "application/json; charset=UTF-8",
     }
+    answer = _request(
+        "POST", path, endpoint=endpoint, errors=errors, headers=headers, json=body, **kwargs
+    )
+    return _parse(_Answer[model], answer, endpoint=endpoint).data  # type: ignore[valid-type]
 
 
 def list_videos(*, access_token: str, cursor: int | None = None) -> VideoBatch:
@@ -147,40 +151,22 @@ def list_videos(*, access_token: str, cursor: int | None = None) -> VideoBatch:
     body: dict[str, Any] = {"max_count": VIDEO_PAGE_SIZE}
     if cursor:
         body["cursor"] = cursor
-    answer = _request(
-        "POST",
+    return _post(
+        VideoBatch,
+        access_token,
         "/v2/video/list/",
-        endpoint="video_list",
+        "video_list",
+        body,
         errors=_USER_INFO_ERRORS,
         params={"fields": ",".join(VIDEO_FIELDS)},
-        headers=_bearer(access_token),
-        json=body,
     )
-    return _parse(_VideoBatchAnswer, answer, endpoint="video_list").data
 
 
 def query_creator_info(*, access_token: str) -> CreatorInfo:
     """What the creator may post now: privacy levels, interaction switches, max duration."""
     # Reference: https://developers.tiktok.com/doc/content-posting-api-reference-query-creator-info
-    answer = _request(
-        "POST",
-        "/v2/post/publish/creator_info/query/",
-        endpoint="creator_info",
-        errors=_POSTING_ERRORS,
-        headers=_bearer(access_token),
-        json={},
-    )
-    return _parse(_CreatorInfoAnswer, answer, endpoint="creator_info").data
-
-
-def _init(access_token: str, path: str, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
-    return _request(
-        "POST",
-        path,
-        endpoint=endpoint,
-        errors=_POSTING_ERRORS,
-        headers=_bearer(access_token),
-        json=body,
+    return _post(
+        CreatorInfo, access_token, "/v2/post/publish/creator_info/query/", "creator_info", {}
     )
 
 
@@ -193,8 +179,9 @@ def init_direct_post(*, access_token: str, video_url: str, post_info: dict[str, 
     TikTok: every successful call is a new post."""
     # Reference: https://developers.tiktok.com/doc/content-posting-api-reference-direct-post
     body = {"post_info": post_info, "source_info": _pull(video_url)}
-    answer = _init(access_token, "/v2/post/publish/video/init/", "video_init", body)
-    return _parse(_PublishInitAnswer, answer, endpoint="video_init").data.publish_id
+    return _post(
+        _PublishInit, access_token, "/v2/post/publish/video/init/", "video_init", body
+    ).publish_id
 
 
 def init_direct_file_upload(
@@ -203,8 +190,7 @@ def init_direct_file_upload(
     """Starts a direct post whose video we upload in `plan`'s chunks to the returned URL."""
     # Reference: https://developers.tiktok.com/doc/content-posting-api-reference-direct-post
     body = {"post_info": post_info, "source_info": plan.source_info()}
-    answer = _init(access_token, "/v2/post/publish/video/init/", "video_init", body)
-    return _parse(_UploadTargetAnswer, answer, endpoint="video_init").data
+    return _post(UploadTarget, access_token, "/v2/post/publish/video/init/", "video_init", body)
 
 
 def init_inbox_video(*, access_token: str, video_url: str) -> str:
@@ -212,16 +198,18 @@ def init_inbox_video(*, access_token: str, video_url: str) -> str:
     they finish the post in the app; returns the publish_id."""
     # Reference: https://developers.tiktok.com/doc/content-posting-api-reference-upload-video
     body = {"source_info": _pull(video_url)}
-    answer = _init(access_token, "/v2/post/publish/inbox/video/init/", "inbox_init", body)
-    return _parse(_PublishInitAnswer, answer, endpoint="inbox_init").data.publish_id
+    return _post(
+        _PublishInit, access_token, "/v2/post/publish/inbox/video/init/", "inbox_init", body
+    ).publish_id
 
 
 def init_inbox_file_upload(*, access_token: str, plan: ChunkPlan) -> UploadTarget:
     """Starts an upload of a video to the creator's inbox, in `plan`'s chunks."""
     # Reference: https://developers.tiktok.com/doc/content-posting-api-reference-upload-video
     body = {"source_info": plan.source_info()}
-    answer = _init(access_token, "/v2/post/publish/inbox/video/init/", "inbox_init", body)
-    return _parse(_UploadTargetAnswer, answer, endpoint="inbox_init").data
+    return _post(
+        UploadTarget, access_token, "/v2/post/publish/inbox/video/init/", "inbox_init", body
+    )
 
 
 def init_photo_post(
@@ -246,20 +234,19 @@ def init_photo_post(
             "photo_cover_index": cover_index,
         },
     }
-    answer = _init(access_token, "/v2/post/publish/content/init/", "content_init", body)
-    return _parse(_PublishInitAnswer, answer, endpoint="content_init").data.publish_id
+    return _post(
+        _PublishInit, access_token, "/v2/post/publish/content/init/", "content_init", body
+    ).publish_id
 
 
 def fetch_post_status(*, access_token: str, publish_id: str) -> PublishStatus:
     """Where TikTok is with a publish: PROCESSING_*, SEND_TO_USER_INBOX, PUBLISH_COMPLETE or
     FAILED."""
     # Reference: https://developers.tiktok.com/doc/content-posting-api-reference-get-video-status
-    answer = _request(
-        "POST",
+    return _post(
+        PublishStatus,
+        access_token,
         "/v2/post/publish/status/fetch/",
-        endpoint="status_fetch",
-        errors=_POSTING_ERRORS,
-        headers=_bearer(access_token),
-        json={"publish_id": publish_id},
+        "status_fetch",
+        {"publish_id": publish_id},
     )
-    return _parse(_PublishStatusAnswer, answer, endpoint="status_fetch").data

@@ -9,23 +9,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from apps.videos.selectors import EXPORT_FIELDS
 from testing.factories import TikTokAccountFactory, TikTokVideoFactory
 from testing.http import assert_error
 
 pytestmark = pytest.mark.django_db
 
-HEADER = [
-    "id",
-    "video_id",
-    "create_time",
-    "title",
-    "duration",
-    "view_count",
-    "like_count",
-    "comment_count",
-    "share_count",
-    "share_url",
-]
+# The rows below spell each column's value in this order: they pin it.
+HEADER = list(EXPORT_FIELDS)
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
 

@@ -24,6 +24,7 @@ from apps.core.renderers import timestamp
 from apps.history.models import HistoryPoint
 from apps.tiktok_accounts.models import TikTokAccount
 from apps.videos.models import TikTokVideo, VideoHistoryPoint
+from apps.videos.selectors import EXPORT_FIELDS
 from testing.fake_tiktok import FakeTikTok
 from testing.workers import celery_processes
 
@@ -139,18 +140,7 @@ def test_scheduled_and_api_syncs_feed_history_analytics_and_exports(
 
     # videos.csv: newest first, every column as the fake served it.
     rows = _csv(auth_client.get(f"/api/accounts/{account.id}/videos.csv"))
-    assert rows[0] == [
-        "id",
-        "video_id",
-        "create_time",
-        "title",
-        "duration",
-        "view_count",
-        "like_count",
-        "comment_count",
-        "share_count",
-        "share_url",
-    ]
+    assert rows[0] == list(EXPORT_FIELDS)
     expected = []
     for index in (3, 2, 1, 0):
         video = by_index[index]
