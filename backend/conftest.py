@@ -30,7 +30,12 @@ from integrations.tiktok.budget import budget_reset
 from testing.factories import UserFactory
 from testing.http import bearer_header
 
-pytest_plugins = ["testing.fake_tiktok.pytest_plugin", "testing.accounts", "testing.workers"]
+pytest_plugins = [
+    "testing.fake_tiktok.pytest_plugin",
+    "testing.accounts",
+    "testing.workers",
+    "testing.s3",
+]
 
 _moved_clock: list[time_machine.travel] = []
 

@@ -8,6 +8,7 @@ on a throw-away SQLite database and upload directory in a temporary directory:
 
     .venv/bin/python bench/bench_upload.py                # 1 GiB
     .venv/bin/python bench/bench_upload.py --size-mib 64  # quicker
+    .venv/bin/python bench/bench_upload.py --storage s3   # UPLOAD_STORAGE=s3, on moto's server
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,6 +94,37 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def local_files_left() -> int:
+    return len(list((WORK / "uploads").glob("*")))
+
+
+def s3_bucket() -> tuple[dict[str, str], Callable[[], int]]:
+    """moto's S3 server in this process (whose memory is not measured) with an empty bucket;
+    the variables that point the service at it, and how many objects the bucket holds."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False).start()
+    env = {
+        "UPLOAD_STORAGE": "s3",
+        "UPLOAD_S3_BUCKET": "bench-uploads",
+        "UPLOAD_S3_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+        "UPLOAD_S3_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+    }
+    client = boto3.client(
+        "s3",
+        endpoint_url=env["UPLOAD_S3_ENDPOINT_URL"],
+        region_name=env["UPLOAD_S3_REGION"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
+    client.create_bucket(Bucket=env["UPLOAD_S3_BUCKET"])
+    return env, lambda: client.list_objects_v2(Bucket=env["UPLOAD_S3_BUCKET"])["KeyCount"]
+
+
 def upload(base: str, headers: dict[str, str], account_id: str, path: Path) -> tuple[str, float]:
     size = path.stat().st_size
     body = {"source": "upload", "video_size": size, "privacy_level": "SELF_ONLY"}
@@ -132,6 +165,7 @@ def publish(post_id: str, env: dict[str, str]) -> tuple[int, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--storage", choices=["local", "s3"], default="local")
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     fake = FakeTikTok(
@@ -150,6 +184,10 @@ def main() -> None:
         scopes=list(settings.TIKTOK_SCOPES),
     )
     env = {**os.environ, "TIKTOK_API_BASE_URL": fake.base_url, "RATE_LIMIT_POST": "100/m"}
+    objects_left = local_files_left
+    if args.storage == "s3":
+        s3_env, objects_left = s3_bucket()
+        env.update(s3_env)
     port = free_port()
     server = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
@@ -182,12 +220,13 @@ def main() -> None:
 
     received = fake.content.upload_state(Post.objects.get(pk=big_id).publish_id)
     assert received["sha256"] == digest, "the fake received other bytes than were sent"
-    left = list((WORK / "uploads").glob("*"))
+    left = objects_left()
     mib = args.size_mib
     print(
         f"upload of {mib} MiB in {received['total_chunk_count']} chunks: client -> service "
         f"{up_seconds:.1f} s ({mib / up_seconds:.0f} MiB/s), service -> fake TikTok "
-        f"{push_seconds:.1f} s; bytes at TikTok identical (SHA-256); {len(left)} files left\n"
+        f"{push_seconds:.1f} s; bytes at TikTok identical (SHA-256); {left} stored chunks left "
+        f"({args.storage} store)\n"
         f"peak RSS of the web process: {web_base / 1024:.0f} MiB after a 1 MiB upload, "
         f"{web_peak / 1024:.0f} MiB after {mib} MiB\n"
         f"peak RSS of the worker process: {worker_base / 1024:.0f} MiB pushing 1 MiB, "

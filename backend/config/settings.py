@@ -29,6 +29,7 @@ from config.env import (
 # environment are below.
 from config.settings_celery import *  # noqa: F403
 from config.settings_celery import broker_transport_options
+from config.uploads import local_upload_storage, s3_upload_storage
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent
 PROJECT_DIR = BACKEND_DIR.parent
@@ -349,31 +350,21 @@ STORAGES = {
 }
 # Uploaded videos until TikTok has them: files under DATA_DIR/uploads, or an S3-compatible
 # bucket through django-storages (`pip install "django-storages[s3]"`; credentials from boto3's
-# own AWS_* variables or instance role).
+# own AWS_* variables or instance role). Their options: config/uploads.py.
 UPLOAD_STORAGE = env_str("UPLOAD_STORAGE", "local")
 if UPLOAD_STORAGE == "local":
-    STORAGES["uploads"] = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(DATA_DIR / "uploads"), "directory_permissions_mode": 0o700},
-    }
+    STORAGES["uploads"] = local_upload_storage(DATA_DIR / "uploads")
 elif UPLOAD_STORAGE == "s3":
     if importlib.util.find_spec("storages") is None:
         raise ImproperlyConfigured('UPLOAD_STORAGE=s3 needs: pip install "django-storages[s3]"')
-    STORAGES["uploads"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": env_str("UPLOAD_S3_BUCKET", ""),
-            "endpoint_url": env_str("UPLOAD_S3_ENDPOINT_URL", "") or None,
-            "region_name": env_str("UPLOAD_S3_REGION", "") or None,
-            "location": "uploads",
-            "default_acl": "private",
-            "file_overwrite": False,
-            # A chunk read back for TikTok spools to disk past 1 MiB, never whole in memory.
-            "max_memory_size": 1024 * 1024,
-        },
-    }
-    if not STORAGES["uploads"]["OPTIONS"]["bucket_name"]:
+    _bucket = env_str("UPLOAD_S3_BUCKET", "")
+    if not _bucket:
         raise ImproperlyConfigured("UPLOAD_STORAGE=s3 needs UPLOAD_S3_BUCKET.")
+    STORAGES["uploads"] = s3_upload_storage(
+        bucket=_bucket,
+        endpoint_url=env_str("UPLOAD_S3_ENDPOINT_URL", "") or None,
+        region=env_str("UPLOAD_S3_REGION", "") or None,
+    )
 else:
     raise ImproperlyConfigured(f"UPLOAD_STORAGE must be local or s3, got {UPLOAD_STORAGE!r}.")
 WHITENOISE_USE_FINDERS = DEBUG

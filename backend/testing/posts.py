@@ -3,6 +3,7 @@ conftests of apps/posts and api/posts import the fixtures: `enqueued` is autouse
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -14,11 +15,12 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
-from apps.posts import tasks
+from apps.posts import client_upload, tasks
 from apps.posts.models import Post, PostStatus
+from config.uploads import local_upload_storage
 
 __all__ = ["beat", "clock", "enqueued", "make_post", "put_chunks", "race", "stored_files"]
-__all__ += ["upload_dir"]
+__all__ += ["stored_chunks", "upload_dir", "uploaded_post"]
 
 # A fixed instant, so that no test depends on the hour or the date it runs at.
 NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -46,18 +48,21 @@ def upload_dir(settings, tmp_path: Path) -> Path:
     """Uploads stored in a directory of the test's own (settings.STORAGES["uploads"]); a
     worker process gets the same with DATA_DIR=tmp_path."""
     location = tmp_path / "uploads"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "uploads": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(location)},
-        },
-    }
+    settings.STORAGES = {**settings.STORAGES, "uploads": local_upload_storage(location)}
     return location
 
 
 def stored_files(location: Path) -> list[str]:
     return sorted(path.name for path in location.glob("*")) if location.exists() else []
+
+
+@pytest.fixture(params=["local", "s3"])
+def stored_chunks(request: pytest.FixtureRequest, upload_dir: Path) -> Callable[[], list[str]]:
+    """Runs the test on each upload store: files in `upload_dir`, then a bucket of a real S3
+    server (testing.s3); gives the names of what the store holds."""
+    if request.param == "s3":
+        return request.getfixturevalue("s3_uploads")
+    return lambda: stored_files(upload_dir)
 
 
 def put_chunks(client: Any, post_id: Any, data: bytes, chunk_size: int, **headers: str) -> list:
@@ -77,6 +82,39 @@ def put_chunks(client: Any, post_id: Any, data: bytes, chunk_size: int, **header
             )
         )
     return answers
+
+
+def uploaded_post(
+    make_post: Callable[..., tuple[Post, Any]], data: bytes, chunk_size: int, **fields: Any
+) -> Post:
+    """An upload post whose client sent all of `data` (in `chunk_size` chunks, cut as
+    TikTok's plan cuts them), through the service's own receiving code; now `scheduled`."""
+    count = max(1, len(data) // chunk_size) if len(data) >= 2 * chunk_size else 1
+    size = chunk_size if count > 1 else len(data)
+    post, _ = make_post(
+        status=PostStatus.AWAITING_UPLOAD,
+        source="upload",
+        video_url="",
+        video_size=len(data),
+        upload_chunk_size=size,
+        upload_total_chunks=count,
+        upload_stored=True,
+        upload_expires_at=timezone.now() + timedelta(days=1),
+        **fields,
+    )
+    for index in range(count):
+        first = index * size
+        last = len(data) - 1 if index == count - 1 else first + size - 1
+        client_upload.upload_receive(
+            workspace_id=post.workspace_id,
+            post_id=post.pk,
+            content_range=f"bytes {first}-{last}/{len(data)}",
+            length=last - first + 1,
+            body=io.BytesIO(data[first : last + 1]),
+        )
+    post.refresh_from_db()
+    assert post.status == PostStatus.SCHEDULED
+    return post
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ import uuid
 from collections.abc import Sequence
 from typing import IO, Any
 
-from django.core.files import File
 from django.core.files.storage import Storage, storages
+from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.db.models import Sum
 
 from apps.posts.models import Post
@@ -38,40 +38,35 @@ def upload_storage() -> Storage:
     return storages["uploads"]
 
 
-class _Exactly(io.RawIOBase):
-    """At most `size` bytes of `body`, counted; not seekable, so nothing rewinds the request."""
-
-    def __init__(self, body: IO[bytes], size: int) -> None:
-        self._body, self.remaining = body, size
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int | None = -1) -> bytes:
-        wanted = self.remaining if size is None or size < 0 else min(size, self.remaining)
-        block = self._body.read(min(wanted, BLOCK_BYTES)) if wanted else b""
-        self.remaining -= len(block)
-        return block
-
-
 def chunk_store(*, post_id: uuid.UUID, index: int, body: IO[bytes], size: int) -> str:
-    """Streams `size` bytes of `body` into a new stored object; returns its name."""
-    reader = _Exactly(body, size)
+    """Streams `size` bytes of `body` into a new stored object; returns its name.
+
+    The bytes go to a temporary file first, as Django's own uploads do: an object store takes
+    a file of known size that it can stream and rewind (given the request itself, s3transfer
+    would take one short read for the whole object), and a body that ends early stores nothing.
+    The local store moves that file into place."""
     name = f"{post_id}-{index:04d}-{secrets.token_hex(6)}"
-    stored = upload_storage().save(name, File(reader, name=name))
-    if reader.remaining:
-        chunk_delete([stored])
-        raise IncompleteChunkError
-    return stored
+    with TemporaryUploadedFile(name, "application/octet-stream", size, None) as spool:
+        remaining = size
+        while remaining:
+            block = body.read(min(remaining, BLOCK_BYTES))
+            if not block:
+                raise IncompleteChunkError
+            spool.write(block)
+            remaining -= len(block)
+        spool.seek(0)  # flushes it, for the local store's move, and rewinds it for S3's read
+        return upload_storage().save(name, spool)
 
 
 def chunk_delete(names: Sequence[str]) -> None:
+    """Best effort: a leftover object is ops' to clean, never a failed request or sweep. Any
+    error, since each store has its own (OSError for files, botocore's for S3)."""
     storage = upload_storage()
     for name in names:
         try:
             storage.delete(name)
-        except OSError:  # best effort: a leftover file is ops' to clean, never a failed request
-            logger.warning("Could not delete the stored upload chunk %s", name)
+        except Exception:
+            logger.warning("Could not delete the stored upload chunk %s", name, exc_info=True)
 
 
 def upload_discard(*, post_id: uuid.UUID, names: Sequence[str] | None = None) -> None:
@@ -110,21 +105,29 @@ class StoredVideo(io.RawIOBase):
         return self._pos
 
     def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        """Opens the chunk at the new position now (an S3 chunk is fetched to a temporary
+        file): one that cannot be read fails here, before the PUT that would send it starts."""
         base = {os.SEEK_SET: 0, os.SEEK_CUR: self._pos, os.SEEK_END: self._plan.video_size}
         self._pos = base[whence] + offset
+        if 0 <= self._pos < self._plan.video_size:
+            self._at(self._pos)
         return self._pos
 
     def read(self, size: int | None = -1) -> bytes:
         if self._pos >= self._plan.video_size:
             return b""
-        index = min(self._pos // self._plan.chunk_size, self._plan.total_chunk_count - 1)
-        span = self._plan.span(index)
-        file = self._chunk(index)
-        file.seek(self._pos - span.first)
-        left = span.last + 1 - self._pos
+        file, left = self._at(self._pos)
         block = file.read(left if size is None or size < 0 else min(size, left))
         self._pos += len(block)
         return block
+
+    def _at(self, pos: int) -> tuple[Any, int]:
+        """The chunk holding byte `pos`, open and positioned there; the bytes left in it."""
+        index = min(pos // self._plan.chunk_size, self._plan.total_chunk_count - 1)
+        span = self._plan.span(index)
+        file = self._chunk(index)
+        file.seek(pos - span.first)
+        return file, span.last + 1 - pos
 
     def _chunk(self, index: int) -> Any:
         if self._open is None or self._open[0] != index:

@@ -30,6 +30,10 @@ _SETTINGS_VARIABLES = {
     "SECURE_SSL_REDIRECT",
     "SECURE_HSTS_SECONDS",
     "DJANGO_SETTINGS_MODULE",
+    "UPLOAD_STORAGE",
+    "UPLOAD_S3_BUCKET",
+    "UPLOAD_S3_ENDPOINT_URL",
+    "UPLOAD_S3_REGION",
 }
 
 
@@ -128,6 +132,33 @@ def test_debug_off_without_a_shared_cache_refuses_to_start() -> None:
     result = _django_setup(_production_env(REDIS_URL=""))
     assert result.returncode != 0
     assert "REDIS_URL" in result.stderr
+
+
+def test_upload_storage_s3_is_the_bucket_its_variables_name() -> None:
+    s3 = {"UPLOAD_STORAGE": "s3", "UPLOAD_S3_ENDPOINT_URL": "http://127.0.0.1:9000"}
+    script = (
+        "import django; django.setup(); from django.core.files.storage import storages;"
+        "s = storages['uploads']; c = s.transfer_config;"
+        "print(type(s).__name__, s.bucket_name, s.endpoint_url, s.region_name, s.location,"
+        " s.default_acl, s.file_overwrite, c.multipart_threshold, c.use_threads)"
+    )
+    env = _production_env(**s3, UPLOAD_S3_BUCKET="videos", UPLOAD_S3_REGION="eu-west-3")
+
+    result = subprocess.run(  # noqa: S603 (our own interpreter and a fixed script)
+        [sys.executable, "-c", script],
+        cwd=BACKEND_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    expected = "S3Storage videos http://127.0.0.1:9000 eu-west-3 uploads private False"
+    assert result.stdout.strip() == f"{expected} {5 * 1024**3} False"
+    refused = _django_setup(_production_env(**s3))
+    assert "UPLOAD_S3_BUCKET" in refused.stderr.splitlines()[-1]
 
 
 @pytest.mark.parametrize("entry_point", ["wsgi", "asgi"])

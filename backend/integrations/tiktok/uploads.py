@@ -110,19 +110,18 @@ def chunk_plan(video_size: int, *, chunk_size: int = DEFAULT_CHUNK_BYTES) -> Chu
 
 class _FileSlice:
     """`length` bytes of `file` from `first`, read block by block as requests sends them;
-    `__len__` gives requests the Content-Length, so the body is never built in memory."""
+    `__len__` gives requests the Content-Length, so the body is never built in memory. The file
+    is positioned at once: one that cannot be read raises its own error to the caller, not a
+    connection error from inside requests."""
 
     def __init__(self, file: IO[bytes], first: int, length: int) -> None:
-        self._file, self._first, self._remaining = file, first, length
-        self._length, self._started = length, False
+        self._file, self._remaining, self._length = file, length, length
+        file.seek(first)
 
     def __len__(self) -> int:
         return self._length
 
     def read(self, size: int | None = -1) -> bytes:
-        if not self._started:
-            self._file.seek(self._first)
-            self._started = True
         if self._remaining <= 0:
             return b""
         wanted = self._remaining if size is None or size < 0 else min(size, self._remaining)

@@ -10,6 +10,7 @@ from django.test import Client
 
 from apps.posts import client_upload, publisher
 from apps.posts.models import Post, PostStatus
+from apps.posts.upload_store import upload_storage
 from testing.http import assert_error, bearer_header
 from testing.posts import put_chunks, stored_files
 
@@ -44,13 +45,18 @@ def _put(client, post_id, data: bytes, content_range: str, **kwargs):
     )
 
 
+def _read(name: str) -> bytes:
+    with upload_storage().open(name, "rb") as file:
+        return file.read()
+
+
 def test_a_file_sent_in_chunks_is_what_tiktok_receives(
     auth_client,
     account,
     fake_tiktok,
     enqueued,
     small_chunks,
-    upload_dir,
+    stored_chunks,
     django_capture_on_commit_callbacks,
 ) -> None:
     data = random.Random(7).randbytes(11 * MIB + 3)
@@ -75,9 +81,12 @@ def test_a_file_sent_in_chunks_is_what_tiktok_receives(
         first, second = put_chunks(auth_client, post_id, data, 5 * MIB)
     assert first.json() == {"received_bytes": 5 * MIB, "complete": False}
     assert second.json() == {"received_bytes": len(data), "complete": True}
-    assert len(stored_files(upload_dir)) == 2
+    names = Post.objects.get().upload_chunks
+    assert stored_chunks() == sorted(names)
+    assert [_read(name) for name in names] == [data[: 5 * MIB], data[5 * MIB :]]
     again = _put(auth_client, post_id, data[: 5 * MIB], f"bytes 0-{5 * MIB - 1}/{len(data)}")
     assert (again.status_code, again.json()["received_bytes"]) == (200, len(data))
+    assert (stored_chunks(), Post.objects.get().upload_chunks) == (sorted(names), names)
     post = auth_client.get(f"/api/posts/{post_id}").json()
     assert (post["status"], post["upload"]) == ("scheduled", None)
     assert enqueued == [Post.objects.get().pk]
@@ -86,7 +95,7 @@ def test_a_file_sent_in_chunks_is_what_tiktok_receives(
 
     stored = Post.objects.get()
     assert fake_tiktok.content.received(stored.publish_id) == data
-    assert stored_files(upload_dir) == []
+    assert stored_chunks() == []
     assert (stored.upload_stored, stored.tiktok_upload_url, stored.upload_chunks) == (
         False,
         None,
@@ -169,18 +178,19 @@ def test_over_the_quota_creating_an_upload_is_409(auth_client, account, settings
 
 
 def test_a_cancelled_upload_frees_its_files_and_quota(
-    auth_client, account, settings, upload_dir, django_capture_on_commit_callbacks
+    auth_client, account, settings, stored_chunks, django_capture_on_commit_callbacks
 ) -> None:
     settings.UPLOAD_QUOTA_BYTES = 1000
     post_id = _create(auth_client, account, **UPLOAD, video_size=1000).json()["id"]
     assert _put(auth_client, post_id, b"x" * 1000, "bytes 0-999/1000").status_code == 200
+    assert len(stored_chunks()) == 1
     assert _create(auth_client, account, **UPLOAD, video_size=1).status_code == 409
     assert Post.objects.get().status == PostStatus.SCHEDULED
 
     with django_capture_on_commit_callbacks(execute=True):
         assert auth_client.delete(f"/api/posts/{post_id}").status_code == 204
 
-    assert stored_files(upload_dir) == []
+    assert stored_chunks() == []
     assert _create(auth_client, account, **UPLOAD, video_size=1000).status_code == 202
 
 
@@ -191,7 +201,7 @@ def test_an_unfinished_upload_expires_failed_and_its_files_go(
     account,
     settings,
     small_chunks,
-    upload_dir,
+    stored_chunks,
     django_capture_on_commit_callbacks,
 ) -> None:
     settings.UPLOAD_EXPIRY_SECONDS = 3600
@@ -199,7 +209,7 @@ def test_an_unfinished_upload_expires_failed_and_its_files_go(
     body = _create(auth_client, account, **UPLOAD, video_size=len(data)).json()
     assert body["upload"]["expires_at"].startswith("2026-03-10T13:00:00")
     _put(auth_client, body["id"], data[: 5 * MIB], f"bytes 0-{5 * MIB - 1}/{len(data)}")
-    assert len(stored_files(upload_dir)) == 1
+    assert len(stored_chunks()) == 1
     clock.shift(3599)
     assert client_upload.uploads_expire() == 0
 
@@ -210,7 +220,7 @@ def test_an_unfinished_upload_expires_failed_and_its_files_go(
     post = Post.objects.get()
     assert post.status == PostStatus.FAILED
     assert post.fail_reason.startswith("upload_expired:")
-    assert (post.upload_stored, stored_files(upload_dir)) == (False, [])
+    assert (post.upload_stored, stored_chunks()) == (False, [])
     fresh = Client(headers=bearer_header(user))  # the first access token has expired
     late = _put(fresh, body["id"], data[5 * MIB :], f"bytes {5 * MIB}-{len(data) - 1}/{len(data)}")
     assert_error(late, 422, "VALIDATION_ERROR")

@@ -1,5 +1,5 @@
 """The posts fixtures (testing.posts): `enqueued` is autouse, so only posts tests load them."""
 
-from testing.posts import clock, enqueued, make_post, upload_dir
+from testing.posts import clock, enqueued, make_post, stored_chunks, upload_dir
 
-__all__ = ["clock", "enqueued", "make_post", "upload_dir"]
+__all__ = ["clock", "enqueued", "make_post", "stored_chunks", "upload_dir"]

@@ -17,7 +17,7 @@ from apps.events.models import Event
 from apps.posts import client_upload, file_push, polling, publisher, tasks
 from apps.posts.events import post_event_data
 from apps.posts.models import Post, PostStatus
-from testing.posts import beat, race, stored_files
+from testing.posts import beat, race, stored_files, uploaded_post
 
 pytestmark = pytest.mark.django_db
 
@@ -32,36 +32,6 @@ class WorkerDied(BaseException):
 def _poll_now(post: Post) -> None:
     Post.objects.filter(pk=post.pk).update(next_poll_at=timezone.now() - timedelta(seconds=1))
     polling.post_poll(post_id=post.pk)
-
-
-def _uploaded(make_post, data: bytes, chunk_size: int, **fields) -> Post:
-    """An upload post whose client sent all of `data` (in `chunk_size` chunks)."""
-    count = max(1, len(data) // chunk_size) if len(data) >= 2 * chunk_size else 1
-    size = chunk_size if count > 1 else len(data)
-    post, _ = make_post(
-        status=PostStatus.AWAITING_UPLOAD,
-        source="upload",
-        video_url="",
-        video_size=len(data),
-        upload_chunk_size=size,
-        upload_total_chunks=count,
-        upload_stored=True,
-        upload_expires_at=timezone.now() + timedelta(days=1),
-        **fields,
-    )
-    for index in range(count):
-        first = index * size
-        last = len(data) - 1 if index == count - 1 else first + size - 1
-        client_upload.upload_receive(
-            workspace_id=post.workspace_id,
-            post_id=post.pk,
-            content_range=f"bytes {first}-{last}/{len(data)}",
-            length=last - first + 1,
-            body=io.BytesIO(data[first : last + 1]),
-        )
-    post.refresh_from_db()
-    assert post.status == PostStatus.SCHEDULED
-    return post
 
 
 def test_an_inbox_video_ends_sent_to_inbox_without_privacy_settings(make_post, fake_tiktok):
@@ -110,13 +80,13 @@ def test_photos_are_pulled_with_their_cover_and_description(make_post, fake_tikt
 
 @pytest.mark.parametrize(("mode", "final"), [("direct", "published"), ("inbox", "sent_to_inbox")])
 def test_an_uploaded_file_reaches_tiktok_byte_for_byte_then_is_deleted(
-    make_post, fake_tiktok, upload_dir, django_capture_on_commit_callbacks, mode, final
+    make_post, fake_tiktok, stored_chunks, django_capture_on_commit_callbacks, mode, final
 ):
     data = random.Random(3).randbytes(3000)
-    post = _uploaded(
+    post = uploaded_post(
         make_post, data, 5 * MIB, post_mode=mode, privacy_level="SELF_ONLY" * (mode == "direct")
     )
-    assert len(stored_files(upload_dir)) == 1
+    assert stored_chunks() == post.upload_chunks
 
     with django_capture_on_commit_callbacks(execute=True):
         publisher.post_publish(post_id=post.pk)
@@ -127,7 +97,7 @@ def test_an_uploaded_file_reaches_tiktok_byte_for_byte_then_is_deleted(
     assert fake_tiktok.content.received(post.publish_id) == data
     assert fake_tiktok.content.inits[0].inbox == (mode == "inbox")
     assert post.status == final
-    assert (stored_files(upload_dir), post.upload_stored) == ([], False)
+    assert (stored_chunks(), post.upload_stored) == ([], False)
 
 
 def _die_after_first_chunk(monkeypatch) -> list[int]:
@@ -148,10 +118,10 @@ def _die_after_first_chunk(monkeypatch) -> list[int]:
 
 
 def test_an_upload_whose_worker_died_resumes_where_tiktok_stopped(
-    clock, make_post, fake_tiktok, upload_dir, monkeypatch, django_capture_on_commit_callbacks
+    clock, make_post, fake_tiktok, stored_chunks, monkeypatch, django_capture_on_commit_callbacks
 ):
     data = random.Random(5).randbytes(16 * MIB)
-    post = _uploaded(make_post, data, 5 * MIB)
+    post = uploaded_post(make_post, data, 5 * MIB)
     _die_after_first_chunk(monkeypatch)
     with pytest.raises(WorkerDied):
         publisher.post_publish(post_id=post.pk)
@@ -175,14 +145,14 @@ def test_an_upload_whose_worker_died_resumes_where_tiktok_stopped(
     ]
     assert len(fake_tiktok.content.inits) == 1
     assert post.status == PostStatus.PUBLISHED
-    assert stored_files(upload_dir) == []
+    assert stored_chunks() == []
 
 
 def test_an_upload_tiktok_no_longer_takes_fails_and_is_never_sent_again(
     clock, make_post, fake_tiktok, upload_dir, monkeypatch, django_capture_on_commit_callbacks
 ):
     data = random.Random(6).randbytes(10 * MIB)
-    post = _uploaded(make_post, data, 5 * MIB)
+    post = uploaded_post(make_post, data, 5 * MIB)
     _die_after_first_chunk(monkeypatch)
     with pytest.raises(WorkerDied):
         publisher.post_publish(post_id=post.pk)
@@ -202,7 +172,7 @@ def test_an_upload_url_no_configured_key_opens_fails_the_post_without_a_byte_sen
     clock, make_post, fake_tiktok, upload_dir, monkeypatch, django_capture_on_commit_callbacks
 ):
     data = random.Random(7).randbytes(10 * MIB)
-    post = _uploaded(make_post, data, 5 * MIB)
+    post = uploaded_post(make_post, data, 5 * MIB)
     _die_after_first_chunk(monkeypatch)
     with pytest.raises(WorkerDied):
         publisher.post_publish(post_id=post.pk)
@@ -223,7 +193,7 @@ def test_an_upload_url_no_configured_key_opens_fails_the_post_without_a_byte_sen
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("attempt", range(3))
-def test_the_same_chunk_sent_twice_at_once_is_stored_once(make_post, upload_dir, attempt):
+def test_the_same_chunk_sent_twice_at_once_is_stored_once(make_post, stored_chunks, attempt):
     post, _ = make_post(
         status=PostStatus.AWAITING_UPLOAD,
         source="upload",
@@ -250,4 +220,4 @@ def test_the_same_chunk_sent_twice_at_once_is_stored_once(make_post, upload_dir,
     post.refresh_from_db()
     assert (post.received_bytes, post.status) == (1000, PostStatus.SCHEDULED)
     assert len(post.upload_chunks) == 1
-    assert stored_files(upload_dir) == post.upload_chunks
+    assert stored_chunks() == post.upload_chunks
