@@ -25,6 +25,18 @@ BACKEND_DIR = Path(__file__).resolve().parents[1]
 STOP_TIMEOUT_SECONDS = 15
 
 
+# A module of real-worker tests: `pytestmark = REAL_WORKER_MARKS`. The workers share the test
+# database (committed rows, hence transaction=True) and the run's Redis broker.
+REAL_WORKER_MARKS = [
+    pytest.mark.usefixtures("real_broker"),
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not settings.REDIS_URL,
+        reason="REDIS_URL is unset: the real-worker tests run in CI's PostgreSQL + Redis pass",
+    ),
+]
+
+
 @pytest.fixture
 def real_broker(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tasks go through the run's Redis broker (the workers'), not eagerly in the test. Each

@@ -15,16 +15,16 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from celery import Celery
 from kombu import Connection, Exchange, Queue
 
-BACKEND_DIR = Path(__file__).resolve().parents[2]
+from testing.workers import BACKEND_DIR, wait_for
+
 DEFAULT_URL = "amqp://guest:guest@127.0.0.1:5672//"
 START_TIMEOUT_SECONDS = 60
 # Generous, so a busy machine never fails the test; redelivery itself takes well under a second.
@@ -120,14 +120,6 @@ def workers(broker: tuple[Celery, str], tmp_path: Path) -> Iterator[dict[str, Wo
     finally:
         for worker in started:
             worker.kill()
-
-
-def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.1)
 
 
 def markers(directory: Path, kind: str) -> dict[str, int]:

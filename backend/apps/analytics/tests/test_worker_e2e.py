@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import csv
 import io
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -26,15 +23,13 @@ from apps.tiktok_accounts.models import TikTokAccount
 from apps.videos.models import TikTokVideo, VideoHistoryPoint
 from apps.videos.selectors import EXPORT_FIELDS
 from testing.fake_tiktok import FakeTikTok
-from testing.workers import celery_processes
+from testing.workers import REAL_WORKER_MARKS, celery_processes, wait_for
 
 pytestmark = [
-    pytest.mark.usefixtures("real_broker"),
-    pytest.mark.django_db(transaction=True),
+    *REAL_WORKER_MARKS,
     pytest.mark.skipif(
-        not settings.REDIS_URL or connection.vendor != "postgresql",
-        reason="needs PostgreSQL and REDIS_URL: the real-worker tests run in CI's PostgreSQL "
-        "+ Redis pass",
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL: the real-worker tests run in CI's PostgreSQL + Redis pass",
     ),
 ]
 # The fake's video i: seed = i * 7919 % 10007, views 41 * seed, likes 3 * seed, comments
@@ -46,14 +41,6 @@ SERVED = {
     3: {"view_count": 153_463, "like_count": 11_229, "comment_count": 243, "share_count": 53},
 }
 SCHEDULER_ENV = {"SCHEDULED_SYNC_INTERVAL_SECONDS": "1", "SYNC_STALE_AFTER_SECONDS": "3600"}
-
-
-def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.2)
 
 
 def _counts(account: TikTokAccount) -> tuple[int, int]:

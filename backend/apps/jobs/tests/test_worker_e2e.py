@@ -9,10 +9,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
 from datetime import timedelta
 
-import pytest
 from django.conf import settings
 from django.utils import timezone
 
@@ -22,24 +20,16 @@ from apps.jobs.models import Job, JobChunk, JobStatus
 from apps.tiktok_accounts.models import TikTokAccount
 from testing.factories import personal_workspace
 from testing.fake_tiktok import FakeTikTok
-from testing.workers import BACKEND_DIR, celery_processes, environment, kill
+from testing.workers import (
+    BACKEND_DIR,
+    REAL_WORKER_MARKS,
+    celery_processes,
+    environment,
+    kill,
+    wait_for,
+)
 
-pytestmark = [
-    pytest.mark.usefixtures("real_broker"),
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not settings.REDIS_URL,
-        reason="REDIS_URL is unset: the real-worker tests run in CI's PostgreSQL + Redis pass",
-    ),
-]
-
-
-def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.2)
+pytestmark = REAL_WORKER_MARKS
 
 
 def peak_calls_per_minute(fake: FakeTikTok) -> int:

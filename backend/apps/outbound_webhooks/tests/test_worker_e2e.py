@@ -6,18 +6,9 @@ Run in CI's PostgreSQL + Redis pass (skipped without REDIS_URL). Every wait is a
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,56 +16,17 @@ from apps.events.services import event_emit
 from apps.outbound_webhooks import delivery as sender
 from apps.outbound_webhooks.models import Delivery, DeliveryStatus
 from testing.factories import personal_workspace
-from testing.processes import shared_database_url
 from testing.receiver import Receiver, receiving
-from testing.workers import wait_for
+from testing.workers import REAL_WORKER_MARKS, celery_processes, kill, wait_for
 
-pytestmark = [
-    pytest.mark.usefixtures("real_broker"),
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not settings.REDIS_URL,
-        reason="REDIS_URL is unset: the real-worker tests run in CI's PostgreSQL + Redis pass",
-    ),
-]
-BACKEND_DIR = Path(__file__).resolve().parents[3]
-
-
-@contextmanager
-def worker() -> Iterator[subprocess.Popen[bytes]]:
-    """One worker on both queues (the default one fans out, `webhooks` delivers)."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": shared_database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "CACHE_KEY_PREFIX": settings.CACHE_KEY_PREFIX,
-        "OUTBOUND_WEBHOOKS_ALLOW_HTTP": "true",
-        "OUTBOUND_WEBHOOKS_ALLOW_PRIVATE": "true",
-        "OUTBOUND_WEBHOOK_TIMEOUT_SECONDS": "60",
-        "LOG_LEVEL": "WARNING",
-    }
-    process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-        [sys.executable, "-m", "celery", "--workdir", str(BACKEND_DIR), "-A", "config", "worker",
-         "-Q", "celery,webhooks", "--concurrency=2", "--without-mingle", "--without-gossip",
-         f"--hostname=whe2e-{os.getpid()}@%h", "--loglevel=WARNING"],
-        env=env,
-        start_new_session=True,
-        stdin=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        yield process
-    finally:
-        _signal(process, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            _signal(process, signal.SIGKILL)
-            process.wait(timeout=15)
-
-
-def _signal(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
-    with suppress(ProcessLookupError):
-        os.killpg(process.pid, sig)
+pytestmark = REAL_WORKER_MARKS
+# Both queues: the default one fans out, `webhooks` delivers.
+QUEUES = "celery,webhooks"
+WORKER_ENV = {
+    "OUTBOUND_WEBHOOKS_ALLOW_HTTP": "true",
+    "OUTBOUND_WEBHOOKS_ALLOW_PRIVATE": "true",
+    "OUTBOUND_WEBHOOK_TIMEOUT_SECONDS": "60",
+}
 
 
 def _emit(user) -> str:
@@ -88,14 +40,14 @@ def _received(receiver: Receiver, event_id: str) -> int:
 
 
 def test_a_worker_killed_mid_delivery_loses_nothing_and_a_success_is_never_repeated(
-    user, loopback, make_endpoint
+    user, loopback, make_endpoint, fake_tiktok
 ) -> None:
     with receiving(delay=30) as receiver:
         make_endpoint(receiver.url)
-        with worker() as doomed:
+        with celery_processes(fake_tiktok, env=WORKER_ENV, queues=QUEUES) as [doomed]:
             first = _emit(user)
             wait_for(lambda: _received(receiver, first) == 1, timeout=60, what="the first send")
-            _signal(doomed, signal.SIGKILL)  # mid-delivery: the receiver has not answered
+            kill(doomed)  # SIGKILL, mid-delivery: the receiver has not answered
             doomed.wait(timeout=15)
         delivery = Delivery.objects.get(event_id=first)
         assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 1)
@@ -105,7 +57,7 @@ def test_a_worker_killed_mid_delivery_loses_nothing_and_a_success_is_never_repea
         # As if the lease and the scan's grace had passed (the scan runs every 15 s).
         past = timezone.now() - sender.SCAN_GRACE - timedelta(seconds=1)
         Delivery.objects.filter(pk=delivery.pk).update(lease_until=past, next_attempt_at=past)
-        with worker():
+        with celery_processes(fake_tiktok, env=WORKER_ENV, queues=QUEUES):
             assert sender.deliveries_scan() == (0, 1)
             wait_for(
                 lambda: Delivery.objects.get(pk=delivery.pk).status == DeliveryStatus.SUCCEEDED,

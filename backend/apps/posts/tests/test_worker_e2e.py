@@ -5,25 +5,15 @@ final status. Run in CI's PostgreSQL + Redis pass (skipped without REDIS_URL).""
 from __future__ import annotations
 
 import random
-import time
-from collections.abc import Callable
 
 import pytest
-from django.conf import settings
 
 from apps.posts.models import Post
 from testing.fake_tiktok import FakeTikTok
 from testing.posts import put_chunks, stored_files
-from testing.workers import celery_processes
+from testing.workers import REAL_WORKER_MARKS, celery_processes, wait_for
 
-pytestmark = [
-    pytest.mark.usefixtures("real_broker"),
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not settings.REDIS_URL,
-        reason="REDIS_URL is unset: the real-worker tests run in CI's PostgreSQL + Redis pass",
-    ),
-]
+pytestmark = REAL_WORKER_MARKS
 MIB = 1024 * 1024
 PHOTOS = ["https://photos.example.com/1.jpg", "https://photos.example.com/2.jpg"]
 MODES = {
@@ -34,14 +24,6 @@ MODES = {
     "photo direct": ({"media_type": "photo", "photo_urls": PHOTOS}, "published"),
     "photo inbox": ({"media_type": "photo", "photo_urls": PHOTOS}, "sent_to_inbox"),
 }
-
-
-def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.2)
 
 
 @pytest.mark.parametrize("mode", list(MODES))
