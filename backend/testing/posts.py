@@ -84,6 +84,30 @@ def put_chunks(client: Any, post_id: Any, data: bytes, chunk_size: int, **header
     return answers
 
 
+def awaiting_upload(
+    make_post: Callable[..., tuple[Post, Any]],
+    video_size: int,
+    *,
+    chunk_size: int | None = None,
+    chunks: int = 1,
+    **fields: Any,
+) -> Post:
+    """An upload post created and waiting for its file (`chunks` of `chunk_size`, one chunk of
+    the whole file by default), expiring in a day."""
+    post, _ = make_post(
+        status=PostStatus.AWAITING_UPLOAD,
+        source="upload",
+        video_url="",
+        video_size=video_size,
+        upload_chunk_size=chunk_size or video_size,
+        upload_total_chunks=chunks,
+        upload_stored=True,
+        upload_expires_at=timezone.now() + timedelta(days=1),
+        **fields,
+    )
+    return post
+
+
 def uploaded_post(
     make_post: Callable[..., tuple[Post, Any]], data: bytes, chunk_size: int, **fields: Any
 ) -> Post:
@@ -91,17 +115,7 @@ def uploaded_post(
     TikTok's plan cuts them), through the service's own receiving code; now `scheduled`."""
     count = max(1, len(data) // chunk_size) if len(data) >= 2 * chunk_size else 1
     size = chunk_size if count > 1 else len(data)
-    post, _ = make_post(
-        status=PostStatus.AWAITING_UPLOAD,
-        source="upload",
-        video_url="",
-        video_size=len(data),
-        upload_chunk_size=size,
-        upload_total_chunks=count,
-        upload_stored=True,
-        upload_expires_at=timezone.now() + timedelta(days=1),
-        **fields,
-    )
+    post = awaiting_upload(make_post, len(data), chunk_size=size, chunks=count, **fields)
     for index in range(count):
         first = index * size
         last = len(data) - 1 if index == count - 1 else first + size - 1

@@ -17,7 +17,7 @@ from apps.events.models import Event
 from apps.posts import client_upload, file_push, polling, publisher, tasks
 from apps.posts.events import post_event_data
 from apps.posts.models import Post, PostStatus
-from testing.posts import beat, race, stored_files, uploaded_post
+from testing.posts import awaiting_upload, beat, race, stored_files, uploaded_post
 
 pytestmark = pytest.mark.django_db
 
@@ -100,8 +100,10 @@ def test_an_uploaded_file_reaches_tiktok_byte_for_byte_then_is_deleted(
     assert (stored_chunks(), post.upload_stored) == ([], False)
 
 
-def _die_after_first_chunk(monkeypatch) -> list[int]:
-    """The worker dies as it starts the second chunk; clear the list to revive workers."""
+def _died_after_first_chunk(make_post, monkeypatch, data: bytes) -> Post:
+    """An upload post of `data` (5 MiB chunks) whose worker died as it started sending the
+    second chunk to TikTok; later sends go through."""
+    post = uploaded_post(make_post, data, 5 * MIB)
     real = file_push.upload_chunk
     sent: list[int] = []
     alive: list[int] = [1]
@@ -114,17 +116,16 @@ def _die_after_first_chunk(monkeypatch) -> list[int]:
         return real(**kwargs)
 
     monkeypatch.setattr(file_push, "upload_chunk", dying)
-    return sent
+    with pytest.raises(WorkerDied):
+        publisher.post_publish(post_id=post.pk)
+    return post
 
 
 def test_an_upload_whose_worker_died_resumes_where_tiktok_stopped(
     clock, make_post, fake_tiktok, stored_chunks, monkeypatch, django_capture_on_commit_callbacks
 ):
     data = random.Random(5).randbytes(16 * MIB)
-    post = uploaded_post(make_post, data, 5 * MIB)
-    _die_after_first_chunk(monkeypatch)
-    with pytest.raises(WorkerDied):
-        publisher.post_publish(post_id=post.pk)
+    post = _died_after_first_chunk(make_post, monkeypatch, data)
     post.refresh_from_db()
     state = fake_tiktok.content.upload_state(post.publish_id)
     assert (post.status, state["received_bytes"]) == (PostStatus.PUBLISHING, 5 * MIB)
@@ -152,10 +153,7 @@ def test_an_upload_tiktok_no_longer_takes_fails_and_is_never_sent_again(
     clock, make_post, fake_tiktok, upload_dir, monkeypatch, django_capture_on_commit_callbacks
 ):
     data = random.Random(6).randbytes(10 * MIB)
-    post = uploaded_post(make_post, data, 5 * MIB)
-    _die_after_first_chunk(monkeypatch)
-    with pytest.raises(WorkerDied):
-        publisher.post_publish(post_id=post.pk)
+    post = _died_after_first_chunk(make_post, monkeypatch, data)
 
     with django_capture_on_commit_callbacks(execute=True):
         beat(clock, seconds=3700, every=3700)  # TikTok's upload URL lived one hour
@@ -172,10 +170,7 @@ def test_an_upload_url_no_configured_key_opens_fails_the_post_without_a_byte_sen
     clock, make_post, fake_tiktok, upload_dir, monkeypatch, django_capture_on_commit_callbacks
 ):
     data = random.Random(7).randbytes(10 * MIB)
-    post = uploaded_post(make_post, data, 5 * MIB)
-    _die_after_first_chunk(monkeypatch)
-    with pytest.raises(WorkerDied):
-        publisher.post_publish(post_id=post.pk)
+    post = _died_after_first_chunk(make_post, monkeypatch, data)
     # Stored under a key since dropped from FIELD_ENCRYPTION_KEY.
     foreign = Fernet(Fernet.generate_key()).encrypt(b"https://upload.example/x").decode()
     Post.objects.filter(pk=post.pk).update(tiktok_upload_url=Value(foreign, TextField()))
@@ -194,16 +189,7 @@ def test_an_upload_url_no_configured_key_opens_fails_the_post_without_a_byte_sen
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("attempt", range(3))
 def test_the_same_chunk_sent_twice_at_once_is_stored_once(make_post, stored_chunks, attempt):
-    post, _ = make_post(
-        status=PostStatus.AWAITING_UPLOAD,
-        source="upload",
-        video_url="",
-        video_size=1000,
-        upload_chunk_size=1000,
-        upload_total_chunks=1,
-        upload_stored=True,
-        upload_expires_at=timezone.now() + timedelta(days=1),
-    )
+    post = awaiting_upload(make_post, 1000)
 
     def send():
         return client_upload.upload_receive(

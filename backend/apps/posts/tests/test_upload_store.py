@@ -8,20 +8,17 @@ import io
 import logging
 import random
 import uuid
-from datetime import timedelta
 
 import pytest
 import requests
 import urllib3
-from django.utils import timezone
 from storages.utils import ReadBytesWrapper
 
 from apps.core.errors import InvalidInput
 from apps.posts import client_upload, publisher
-from apps.posts.models import PostStatus
 from apps.posts.upload_store import StoredVideo, chunk_delete, chunk_store, upload_storage
 from integrations.tiktok.uploads import ChunkPlan
-from testing.posts import uploaded_post
+from testing.posts import awaiting_upload, uploaded_post
 
 pytestmark = pytest.mark.django_db
 
@@ -42,16 +39,7 @@ def _store(data: bytes, plan: ChunkPlan) -> list[str]:
 
 
 def test_a_body_that_ends_before_its_chunk_is_refused_and_stores_nothing(make_post, stored_chunks):
-    post, _ = make_post(
-        status=PostStatus.AWAITING_UPLOAD,
-        source="upload",
-        video_url="",
-        video_size=1000,
-        upload_chunk_size=1000,
-        upload_total_chunks=1,
-        upload_stored=True,
-        upload_expires_at=timezone.now() + timedelta(days=1),
-    )
+    post = awaiting_upload(make_post, 1000)
 
     with pytest.raises(InvalidInput, match="the body ended before 1000 bytes"):
         client_upload.upload_receive(
