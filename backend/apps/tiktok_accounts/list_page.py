@@ -25,6 +25,7 @@ from typing import Any
 from django.db import connection
 
 from apps.core.cursor import Page, cursor_after, cursor_position, cursor_scope
+from apps.core.raw_sql import quoted_names
 from apps.tiktok_accounts.models import AccountStatus, LiveAccountCount, TikTokAccount
 from apps.tiktok_accounts.models.status_events import ACCOUNT_OUT_FIELDS
 from apps.workspaces.access import WorkspaceAccess
@@ -49,18 +50,14 @@ class _Sql:
 @cache
 def _sql(vendor: str) -> _Sql:
     del vendor  # only the cache key
-    meta, quote = TikTokAccount._meta, connection.ops.quote_name
-    col = {field.name: quote(field.column) for field in meta.concrete_fields}
-    counts = LiveAccountCount._meta
-    count_col = {field.name: quote(field.column) for field in counts.concrete_fields}
+    table, col = quoted_names(TikTokAccount)
+    counts, count_col = quoted_names(LiveAccountCount)
     return _Sql(
-        live=(
-            f"FROM {quote(meta.db_table)} WHERE {col['workspace']} = %s AND NOT {col['is_deleted']}"
-        ),
+        live=f"FROM {table} WHERE {col['workspace']} = %s AND NOT {col['is_deleted']}",
         # Quoted names from the model's metadata; every value is a parameter.
         live_count=(
             f"SELECT COALESCE(MAX({count_col['live']}), 0) "  # noqa: S608
-            f"FROM {quote(counts.db_table)} WHERE {count_col['workspace']} = %s"
+            f"FROM {counts} WHERE {count_col['workspace']} = %s"
         ),
         status=f" AND {col['status']} = %s",
         search=f" AND {col['search_text']} {connection.operators['contains']}",
@@ -68,6 +65,12 @@ def _sql(vendor: str) -> _Sql:
         select=", ".join(col[name] for name in LIST_FIELDS),
         order=f"{col['created_at']} DESC, {col['id']} DESC",
     )
+
+
+def live_count_sql() -> str:
+    """The workspace's live accounts (one parameter: the workspace), as the unfiltered total
+    reads them: the summary reads them the same way."""
+    return _sql(connection.vendor).live_count
 
 
 @cache

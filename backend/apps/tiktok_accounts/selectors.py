@@ -8,7 +8,10 @@ from functools import cache
 from django.db import connection
 
 from apps.core.errors import AccountNotFound
-from apps.tiktok_accounts.models import AccountTotalsPart, LiveAccountCount, TikTokAccount
+from apps.core.raw_sql import quoted_names
+from apps.tiktok_accounts.list_page import live_count_sql
+from apps.tiktok_accounts.models import AccountTotalsPart, TikTokAccount
+from apps.tiktok_accounts.models.totals import SUMMED
 
 SUMMARY_KEYS = (
     "total_accounts",
@@ -32,17 +35,11 @@ def account_get(*, workspace_id: uuid.UUID, account_id: uuid.UUID) -> TikTokAcco
 def _summary_sql(vendor: str) -> str:
     """The summary's statement, quoted names from the models' metadata (as list_page's)."""
     del vendor  # only the cache key
-    quote = connection.ops.quote_name
-    counts, parts = LiveAccountCount._meta, AccountTotalsPart._meta
-    count_col = {field.name: quote(field.column) for field in counts.concrete_fields}
-    part_col = {field.name: quote(field.column) for field in parts.concrete_fields}
-    sums = ", ".join(
-        f"COALESCE(SUM({part_col[name]}), 0)" for name in ("active", "followers", "videos", "likes")
-    )
+    parts, col = quoted_names(AccountTotalsPart)
+    sums = ", ".join(f"COALESCE(SUM({col[name]}), 0)" for name in SUMMED)
     return (
-        f"SELECT (SELECT COALESCE(MAX({count_col['live']}), 0) "  # noqa: S608 (no value inlined)
-        f"FROM {quote(counts.db_table)} WHERE {count_col['workspace']} = %s), {sums} "
-        f"FROM {quote(parts.db_table)} WHERE {part_col['workspace']} = %s"
+        f"SELECT ({live_count_sql()}), {sums} "  # noqa: S608 (no value inlined)
+        f"FROM {parts} WHERE {col['workspace']} = %s"
     )
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.db import models
 
+# A part's summed fields, in the summary's order (active accounts, followers, videos, likes).
+SUMMED = ("active", "followers", "videos", "likes")
+
 
 class AccountTotalsPart(models.Model):
     """One change of a workspace's totals over its live accounts; the totals are the SUM of

@@ -23,21 +23,20 @@ from functools import cache
 from django.db import connection, transaction
 from django.db.models import Count
 
+from apps.core.raw_sql import quoted_names
 from apps.tiktok_accounts.models import AccountTotalsPart
+from apps.tiktok_accounts.models.totals import SUMMED
 
 # Workspaces compacted per run at most: a minute's parts span far fewer (see above); a
 # backlog (after an outage of the scheduler) is worked off over the following runs.
 COMPACT_WORKSPACES_PER_RUN = 1000
-_SUMMED = ("active", "followers", "videos", "likes")
 
 
 @cache
 def _delete_sql(vendor: str) -> str:
     del vendor  # only the cache key
-    quote, meta = connection.ops.quote_name, AccountTotalsPart._meta
-    col = {field.name: quote(field.column) for field in meta.concrete_fields}
-    returning = ", ".join(col[name] for name in _SUMMED)
-    table = quote(meta.db_table)
+    table, col = quoted_names(AccountTotalsPart)
+    returning = ", ".join(col[name] for name in SUMMED)
     return f"DELETE FROM {table} WHERE {col['workspace']} = %s RETURNING {returning}"  # noqa: S608
 
 
@@ -68,5 +67,5 @@ def _compact(workspace_id: uuid.UUID) -> None:
     total = [sum(values) for values in zip(*parts, strict=True)]
     if any(total):
         AccountTotalsPart.objects.create(
-            workspace_id=workspace_id, **dict(zip(_SUMMED, total, strict=True))
+            workspace_id=workspace_id, **dict(zip(SUMMED, total, strict=True))
         )
