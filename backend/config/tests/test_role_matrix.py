@@ -5,7 +5,8 @@ it needs (`x-required-role`, from `@requires`), and the declared roles are the c
 (ROLES below, and the table in docs/security.md). Then each route is called, on objects of a
 shared workspace, by a member of each role and by a non-member: below the route's role it is
 403 INSUFFICIENT_ROLE naming that role, a non-member gets 404 WORKSPACE_NOT_FOUND, and neither
-writes an audit entry or calls TikTok; from the route's role up, neither answer. A new route
+writes an audit entry or calls TikTok; from the route's role up, neither answer, and every audit
+entry the request writes names the caller in `metadata.user_id`. A new route
 fails here until its role is in ROLES (and the docs).
 """
 
@@ -23,6 +24,7 @@ from apps.audit.models import AuditLog
 from apps.workspaces.models import ROLE_ORDER, Membership, Role
 from config.api import api
 from config.tests.owned_objects import owned_ids
+from testing.audit import assert_written_by, entry_ids
 from testing.factories import UserFactory, personal_workspace
 from testing.http import assert_error, bearer_header
 from testing.openapi import ID_PARAMETER, example_body
@@ -170,6 +172,7 @@ def test_each_role_is_refused_below_the_routes_role_and_let_through_from_it(
     if role is not None:
         Membership.objects.create(workspace_id=workspace, user=caller, role=role)
     entries, calls = AuditLog.objects.count(), len(fake_tiktok.requests)
+    before = entry_ids()
 
     response = _call(Client(headers=bearer_header(caller)), method, path, ids, workspace)
 
@@ -181,6 +184,7 @@ def test_each_role_is_refused_below_the_routes_role_and_let_through_from_it(
         assert needed.value in response.json()["detail"]
     else:
         assert response.status_code not in (401, 403, 404), response.status_code
+        assert_written_by(before, caller.pk)  # every entry the request wrote names the caller
         return
     assert AuditLog.objects.count() == entries
     assert len(fake_tiktok.requests) == calls
