@@ -20,6 +20,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from api.workspace_scope import WorkspaceRouter
 from apps.audit.models import AuditLog
 from apps.workspaces.models import ROLE_ORDER, Membership, Role
 from config.api import api
@@ -118,6 +119,16 @@ def test_every_workspace_route_declares_the_contracts_role() -> None:
     declared = _declared()
     assert {key: role for key, role in declared.items() if role is None} == {}
     assert declared == {key: role.value for key, role in ROLES.items()}
+
+
+def test_a_workspace_route_without_a_role_cannot_be_declared() -> None:
+    router = WorkspaceRouter(tags=["example"])
+
+    with pytest.raises(TypeError, match="needs @requires"):
+
+        @router.get("/example", response={200: dict})
+        def example(request: Any) -> dict:
+            return {}
 
 
 def test_every_workspace_route_takes_the_workspace_header() -> None:
