@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -21,6 +22,7 @@ from testing.workspaces import client_of, join, make_team, send
 
 pytestmark = pytest.mark.django_db
 
+_SECOND = timedelta(seconds=1)
 WORKSPACE_FIELDS = {
     "id",
     "name",
@@ -155,14 +157,23 @@ def test_patch_needs_something_to_change() -> None:
 
 def test_members_are_listed_first_joined_first() -> None:
     team = make_team()
+    # Made last, joined first: the order is joined_at's, not the rows'.
+    first = UserFactory(username="zz-first")
+    earliest = Membership.objects.order_by("joined_at").first().joined_at
+    Membership.objects.create(
+        workspace=team.workspace, user=first, role=Role.VIEWER, joined_at=earliest - _SECOND
+    )
 
     items = (
         client_of(team.viewer).get(f"/api/workspaces/{team.workspace.id}/members").json()["items"]
     )
 
     assert [(m["user_id"], m["username"], m["role"]) for m in items] == [
-        (team.member(role).pk, team.member(role).username, role.value)
-        for role in (Role.OWNER, Role.ADMIN, Role.EDITOR, Role.VIEWER)
+        (first.pk, "zz-first", "viewer"),
+        *(
+            (team.member(role).pk, team.member(role).username, role.value)
+            for role in (Role.OWNER, Role.ADMIN, Role.EDITOR, Role.VIEWER)
+        ),
     ]
     assert set(items[0]) == {"user_id", "username", "role", "joined_at"}
 

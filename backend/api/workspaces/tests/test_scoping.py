@@ -1,7 +1,7 @@
 """What the header routes do per workspace (the contract's "Which workspace a request acts in"):
 cursors bound to the workspace and the member, the read cache shared by a team yet stale for
 every member at commit, OAuth states bound to the workspace, one TikTok user in two
-workspaces, one sync-all job per workspace."""
+workspaces, one sync-all job per workspace, rate limits still per user."""
 
 from __future__ import annotations
 
@@ -136,3 +136,19 @@ def test_sync_all_is_one_active_job_per_workspace_whoever_asks() -> None:
     assert own.status_code == 202
     assert own.json()["id"] != str(running.id)
     assert Job.objects.filter(workspace=team.workspace).count() == 1
+
+
+def test_rate_limits_stay_per_user_whatever_the_workspace(settings) -> None:
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "read": "2/m"}
+    team = make_team()
+    owner = client_of(team.owner)
+
+    answers = [
+        owner.get(ACCOUNTS).status_code,
+        owner.get(ACCOUNTS, headers=_in(team.workspace)).status_code,
+    ]
+    over = owner.get(ACCOUNTS, headers=_in(team.workspace))
+
+    assert answers == [200, 200]
+    assert_error(over, 429, "RATE_LIMITED")
+    assert client_of(team.viewer).get(ACCOUNTS, headers=_in(team.workspace)).status_code == 200
