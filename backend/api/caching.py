@@ -2,15 +2,16 @@
 
 The contract's "Caching of reads": an answer is served from the shared cache for up to
 READ_CACHE_TTL_SECONDS, but never once a write to that workspace's accounts has committed, in
-any process. An answer is the same for every member; only a member (checked by the auth, before
-this) is served it. How:
+any process. Only a member (checked by the auth, before this) is served an answer. How:
 - Each workspace has a reads version in the cache, a random token that every committed write of
   its accounts replaces (apps.tiktok_accounts.read_cache).
 - A cached answer is stored with the version read before the database was: it is served only
   while that is still the version. A request that read the database before a write committed
   stores its answer under the old version, which nobody serves any more.
 - An answer is keyed on the route's validated query, not its spelling (api.query_key):
-  `?limit=5&status=active`, `?status=active&limit=05` share one entry.
+  `?limit=5&status=active`, `?status=active&limit=05` share one entry; and on the member, as a
+  page's `next_cursor` is bound to its reader (apps.core.cursor): another member's would be
+  422 INVALID_CURSOR to them. The version, which makes answers stale, is the workspace's.
 - The cached value is the rendered bytes, so a cached answer is the uncached one byte for byte.
 - The version, the answer and the rate-limit counter are read with the user, in the request's
   one round trip (api.round_trip); a miss adds one to store the answer.
@@ -43,15 +44,18 @@ from apps.tiktok_accounts.read_cache import (
 View = Callable[..., HttpResponse]
 
 
-def _answer_key(request: HttpRequest, workspace_id: object, query: RouteQuery) -> str | None:
-    """The route and its validated query in a canonical spelling (api.query_key): one key per
-    answer, however the query is spelled. None for an invalid query (answered 422, never
-    cached). Only 200 answers are stored."""
+def _answer_key(
+    request: HttpRequest, workspace_id: object, user_id: object, query: RouteQuery
+) -> str | None:
+    """The reader and the route with its validated query in a canonical spelling
+    (api.query_key): one key per answer, however the query is spelled. None for an invalid
+    query (answered 422, never cached). Only 200 answers are stored."""
     canonical = query.canonical(request)
     if canonical is None:
         return None
     route = f"{request.path}?{canonical}".encode()
-    return f"reads:{workspace_id}:{hashlib.blake2b(route, digest_size=16).hexdigest()}"
+    digest = hashlib.blake2b(route, digest_size=16).hexdigest()
+    return f"reads:{workspace_id}:{user_id}:{digest}"
 
 
 def _read_keys(query: RouteQuery, request: HttpRequest, user_id: object) -> list[str]:
@@ -60,7 +64,7 @@ def _read_keys(query: RouteQuery, request: HttpRequest, user_id: object) -> list
     workspace_id = requested_workspace_id(request, user_id)
     if not read_cache_ttl() or workspace_id is None:
         return []
-    answer_key = _answer_key(request, workspace_id, query)
+    answer_key = _answer_key(request, workspace_id, user_id, query)
     return [] if answer_key is None else [reads_version_key(workspace_id), answer_key]
 
 

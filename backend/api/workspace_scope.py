@@ -1,11 +1,11 @@
 """Which workspace a request acts in, and whether the caller's role may do what it asks.
 
-Every route under /api/accounts, /api/posts, /api/jobs and /api/audit-logs is declared on a
-`WorkspaceRouter`: its auth (api.auth.security.WorkspaceJWTAuth) resolves the workspace named
-by `X-Workspace-Id`, or the caller's personal one, and the caller's role there
-(request.workspace), and each route says the least role it needs with `@requires(...)`. A
-route without that rule cannot be declared: `WorkspaceRouter` refuses it at import, so no new
-route can forget it (config/tests/test_role_matrix.py walks them all).
+Every route under /api/accounts, /api/posts, /api/jobs, /api/audit-logs, /api/webhook-endpoints
+and /api/webhook-deliveries is declared on a `WorkspaceRouter`: its auth (WorkspaceJWTAuth)
+resolves the workspace named by `X-Workspace-Id`, or the caller's personal one, and the
+caller's role there (request.workspace), and each route says the least role it needs with
+`@requires(...)`. A route without that rule cannot be declared: `WorkspaceRouter` refuses it at
+import, so no new route can forget it (config/tests/test_role_matrix.py walks them all).
 
 The `/api/workspaces/{workspace_id}` routes name their workspace in the path instead: they
 declare their least role with `@path_workspace(...)`, which applies the same `requires`.

@@ -2,7 +2,8 @@
 
 Every operation that takes a user's credential is called with a key of each single scope (and
 one with all): a key without the scope the route needs gets 403 INSUFFICIENT_SCOPE and changes
-nothing; one with it gets through (whatever the route then answers, never 401 or that 403).
+nothing; one with it gets through (whatever the route then answers, never 401 or that 403), and
+every audit entry it writes names the key (`metadata.api_key_id`) and its user.
 What a route needs: `read` for a GET, `write` for any other method, except the routes listed
 here. The keys' user owns the workspace, so their role never gets in the way.
 """
@@ -20,6 +21,7 @@ from apps.audit.models import AuditLog
 from config.api import api
 from config.tests.owned_objects import OWNER_STATUS, owned_ids
 from testing.api_keys import key_header, make_api_key
+from testing.audit import assert_written_by, entry_ids
 from testing.openapi import ID_PARAMETER, example_body, takes_user_credential
 
 pytestmark = pytest.mark.django_db
@@ -83,8 +85,10 @@ def test_a_key_needs_the_routes_scope(user, fake_tiktok, method: str, path: str)
         assert response.json()["code"] == "INSUFFICIENT_SCOPE"
     assert AuditLog.objects.count() == entries + len(Scope) - (needed is not None)
 
-    _, key = make_api_key(user, [needed] if needed else list(Scope))
+    api_key, key = make_api_key(user, [needed] if needed else list(Scope))
+    before = entry_ids()
     response = _call(Client(headers=key_header(key)), method, path, ids)
+    assert_written_by(before, user.pk, api_key.id)  # what the request wrote names the key
     if needed is None:
         assert response.status_code == 403
         assert response.json()["code"] == "INSUFFICIENT_SCOPE"

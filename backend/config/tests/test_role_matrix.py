@@ -5,7 +5,8 @@ it needs (`x-required-role`, from `@requires`), and the declared roles are the c
 (ROLES below, and the table in docs/security.md). Then each route is called, on objects of a
 shared workspace, by a member of each role and by a non-member: below the route's role it is
 403 INSUFFICIENT_ROLE naming that role, a non-member gets 404 WORKSPACE_NOT_FOUND, and neither
-writes an audit entry or calls TikTok; from the route's role up, neither answer. A new route
+writes an audit entry or calls TikTok; from the route's role up, neither answer, and every audit
+entry the request writes names the caller in `metadata.user_id`. A new route
 fails here until its role is in ROLES (and the docs).
 """
 
@@ -19,10 +20,12 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from api.workspace_scope import WorkspaceRouter
 from apps.audit.models import AuditLog
 from apps.workspaces.models import ROLE_ORDER, Membership, Role
 from config.api import api
 from config.tests.owned_objects import owned_ids
+from testing.audit import assert_written_by, entry_ids
 from testing.factories import UserFactory, personal_workspace
 from testing.http import assert_error, bearer_header
 from testing.openapi import ID_PARAMETER, example_body
@@ -118,6 +121,16 @@ def test_every_workspace_route_declares_the_contracts_role() -> None:
     assert declared == {key: role.value for key, role in ROLES.items()}
 
 
+def test_a_workspace_route_without_a_role_cannot_be_declared() -> None:
+    router = WorkspaceRouter(tags=["example"])
+
+    with pytest.raises(TypeError, match="needs @requires"):
+
+        @router.get("/example", response={200: dict})
+        def example(request: Any) -> dict:
+            return {}
+
+
 def test_every_workspace_route_takes_the_workspace_header() -> None:
     for path, methods in SCHEMA["paths"].items():
         for method, operation in methods.items():
@@ -170,6 +183,7 @@ def test_each_role_is_refused_below_the_routes_role_and_let_through_from_it(
     if role is not None:
         Membership.objects.create(workspace_id=workspace, user=caller, role=role)
     entries, calls = AuditLog.objects.count(), len(fake_tiktok.requests)
+    before = entry_ids()
 
     response = _call(Client(headers=bearer_header(caller)), method, path, ids, workspace)
 
@@ -181,6 +195,7 @@ def test_each_role_is_refused_below_the_routes_role_and_let_through_from_it(
         assert needed.value in response.json()["detail"]
     else:
         assert response.status_code not in (401, 403, 404), response.status_code
+        assert_written_by(before, caller.pk)  # every entry the request wrote names the caller
         return
     assert AuditLog.objects.count() == entries
     assert len(fake_tiktok.requests) == calls

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 
+from apps.api_keys.models import ApiKey
 from apps.audit.models import AuditLog
+from apps.outbound_webhooks.models import WebhookEndpoint
+from apps.outbound_webhooks.signing import secret_new
+from apps.tiktok_accounts.models import TikTokAccount
 from apps.workspaces.models import Invitation, Membership, Role, Workspace
 from apps.workspaces.personal import personal_workspace_id
-from testing.factories import UserFactory
+from testing.api_keys import key_header, make_api_key
+from testing.factories import TikTokAccountFactory, UserFactory
 from testing.http import assert_error, assert_validation_error
 from testing.workspaces import client_of, join, make_team, send
 
 pytestmark = pytest.mark.django_db
 
+_SECOND = timedelta(seconds=1)
 WORKSPACE_FIELDS = {
     "id",
     "name",
@@ -150,14 +157,23 @@ def test_patch_needs_something_to_change() -> None:
 
 def test_members_are_listed_first_joined_first() -> None:
     team = make_team()
+    # Made last, joined first: the order is joined_at's, not the rows'.
+    first = UserFactory(username="zz-first")
+    earliest = Membership.objects.order_by("joined_at").first().joined_at
+    Membership.objects.create(
+        workspace=team.workspace, user=first, role=Role.VIEWER, joined_at=earliest - _SECOND
+    )
 
     items = (
         client_of(team.viewer).get(f"/api/workspaces/{team.workspace.id}/members").json()["items"]
     )
 
     assert [(m["user_id"], m["username"], m["role"]) for m in items] == [
-        (team.member(role).pk, team.member(role).username, role.value)
-        for role in (Role.OWNER, Role.ADMIN, Role.EDITOR, Role.VIEWER)
+        (first.pk, "zz-first", "viewer"),
+        *(
+            (team.member(role).pk, team.member(role).username, role.value)
+            for role in (Role.OWNER, Role.ADMIN, Role.EDITOR, Role.VIEWER)
+        ),
     ]
     assert set(items[0]) == {"user_id", "username", "role", "joined_at"}
 
@@ -175,6 +191,43 @@ def test_delete_removes_an_empty_team_with_its_members_and_invitations() -> None
     assert not Invitation.objects.exists()
     assert not Membership.objects.filter(workspace_id=team.workspace.id).exists()
     assert_error(client_of(team.viewer).get(url), 404, "WORKSPACE_NOT_FOUND")
+
+
+def test_delete_is_refused_while_a_live_account_remains_then_takes_what_hangs_off_it(
+    django_capture_on_commit_callbacks,
+) -> None:
+    team = make_team()
+    url = f"/api/workspaces/{team.workspace.id}"
+    owner = client_of(team.owner)
+    live = TikTokAccountFactory(workspace=team.workspace)
+    gone = TikTokAccountFactory(
+        workspace=team.workspace, is_deleted=True, deleted_at=live.created_at
+    )
+    _, key = make_api_key(team.owner, workspace=team.workspace)
+    endpoint = WebhookEndpoint.objects.create(
+        workspace=team.workspace, url="https://hooks.invalid/x", events=["*"], secret=secret_new()
+    )
+    send(owner, "POST", f"{url}/invitations", {"role": "viewer"})
+
+    refused = send(owner, "DELETE", url)
+    assert_error(refused, 409, "WORKSPACE_NOT_EMPTY")
+    assert Membership.objects.filter(workspace_id=team.workspace.id).count() == 4
+    assert Client(headers=key_header(key)).get("/api/accounts").status_code == 200
+
+    live.is_deleted, live.deleted_at = True, live.created_at
+    live.save()
+    with django_capture_on_commit_callbacks(execute=True):  # the cached key goes stale
+        assert send(owner, "DELETE", url).status_code == 204
+
+    assert not TikTokAccount.all_objects.filter(pk__in=[live.pk, gone.pk]).exists()
+    assert not WebhookEndpoint.objects.filter(pk=endpoint.pk).exists()
+    assert not ApiKey.objects.filter(workspace_id=team.workspace.id).exists()
+    assert not Invitation.objects.filter(workspace_id=team.workspace.id).exists()
+    assert not Membership.objects.filter(workspace_id=team.workspace.id).exists()
+    assert_error(Client(headers=key_header(key)).get("/api/accounts"), 401, "NOT_AUTHENTICATED")
+    # Its audit trail stays, no longer in any workspace's log.
+    trail = AuditLog.objects.filter(action="invitation_create", resource_id=team.workspace.id)
+    assert list(trail.values_list("workspace_id", flat=True)) == [None]
 
 
 def test_delete_of_a_personal_workspace_is_refused(user, auth_client) -> None:

@@ -59,12 +59,15 @@ def test_a_team_across_two_processes(two_servers, link_account) -> None:
     listed = _call(one, member, "GET", "/api/accounts", team_id).json()
     assert [item["id"] for item in listed["items"]] == [str(account.pk)]
     assert _call(one, member, "GET", "/api/accounts").json()["total"] == 0  # personal: empty
+    before = _call(one, owner, "GET", "/api/accounts", team_id).json()["items"][0]  # cached
 
     synced = _call(two, member, "POST", f"/api/accounts/{account.pk}/sync", team_id)
     assert synced.status_code == 200, synced.text
     # The list cached in process one is stale for every member after the sync in process two.
     fresh = _call(one, owner, "GET", "/api/accounts", team_id).json()["items"][0]
-    assert fresh["last_synced_at"] == synced.json()["last_synced_at"]
+    assert fresh["last_synced_at"] == synced.json()["last_synced_at"] != before["last_synced_at"]
+    again = _call(one, member, "GET", "/api/accounts", team_id).json()["items"][0]
+    assert again["last_synced_at"] == synced.json()["last_synced_at"]
 
     demoted = _call(one, owner, "PATCH", f"/api/workspaces/{team_id}/members/{member.pk}",
                     json={"role": "viewer"})  # fmt: skip

@@ -4,6 +4,8 @@ but only to a caller whose token is valid (anyone else is 401 first)."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.test import Client
 
@@ -43,3 +45,14 @@ def test_a_malformed_header_is_422_to_a_caller_and_401_to_anyone_else() -> None:
     for headers in ({}, {"Authorization": "Bearer not-a-token"}):
         response = Client(headers={**headers, **malformed}).get(ACCOUNTS)
         assert_error(response, 401, "NOT_AUTHENTICATED")
+
+
+def test_a_missing_workspace_and_another_teams_are_the_same_404() -> None:
+    team = make_team()
+    outsider = client_of(UserFactory())
+
+    theirs = outsider.get(ACCOUNTS, headers={"X-Workspace-Id": str(team.workspace.id)})
+    missing = outsider.get(ACCOUNTS, headers={"X-Workspace-Id": str(uuid.uuid4())})
+
+    assert_error(theirs, 404, "WORKSPACE_NOT_FOUND")
+    assert missing.json() == theirs.json()
