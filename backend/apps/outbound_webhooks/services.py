@@ -33,7 +33,7 @@ def url_checked(url: str) -> str:
     try:
         target_check(url)
     except AddressRefused as exc:
-        error = {"loc": ["body", "url"], "msg": f"The URL {exc}.", "type": "value_error"}
+        error = {"loc": ["body", "payload", "url"], "msg": f"The URL {exc}.", "type": "value_error"}
         raise InvalidInput([error], detail=f"The URL {exc}.") from None
     return url
 

@@ -17,6 +17,16 @@ from testing.receiver import receiving
 
 pytestmark = pytest.mark.django_db
 ENDPOINTS = "/api/webhook-endpoints"
+ENDPOINT_OUT = {
+    "id",
+    "url",
+    "events",
+    "description",
+    "is_active",
+    "disabled_reason",
+    "created_at",
+    "updated_at",
+}
 
 
 @pytest.fixture
@@ -42,6 +52,7 @@ def test_an_admin_creates_an_endpoint_and_sees_its_secret_once(auth_client, user
     assert answer.status_code == 201, answer.content
     body = answer.json()
     secret = body.pop("secret")
+    assert set(body) == ENDPOINT_OUT
     assert secret.startswith("whsec_")
     assert len(base64.b64decode(secret[6:])) == 32
     assert body["events"] == ["*"]
@@ -61,8 +72,30 @@ def test_an_admin_creates_an_endpoint_and_sees_its_secret_once(auth_client, user
 def test_an_unsafe_url_is_refused_with_422(auth_client, url) -> None:
     answer = post_json(auth_client, ENDPOINTS, {"url": url, "events": ["*"]})
     [error] = assert_validation_error(answer)
-    assert error["loc"] == ["body", "url"]
+    assert error["loc"] == ["body", "payload", "url"]
     assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_url_is_checked_again_when_changed_and_may_have_2000_characters(
+    auth_client, loopback
+) -> None:
+    longest = "http://127.0.0.1/" + "a" * (2000 - len("http://127.0.0.1/"))
+    created = post_json(auth_client, ENDPOINTS, {"url": longest, "events": ["*"]})
+    assert created.status_code == 201, created.content
+    path = f"{ENDPOINTS}/{created.json()['id']}"
+    for url in ("https://169.254.169.254/latest", longest + "a"):
+        answer = auth_client.patch(path, {"url": url}, content_type="application/json")
+        [error] = assert_validation_error(answer)
+        assert error["loc"] == ["body", "payload", "url"]
+    assert WebhookEndpoint.objects.get().url == longest
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=51", "status=sent"])
+def test_the_delivery_list_refuses_a_bad_filter(auth_client, user, query) -> None:
+    endpoint = WebhookEndpoint.objects.create(
+        workspace=personal_workspace(user), url="https://a.example/", secret="whsec_x"
+    )
+    assert_validation_error(auth_client.get(f"{ENDPOINTS}/{endpoint.id}/deliveries?{query}"))
 
 
 def test_unknown_event_types_and_an_empty_list_are_refused(auth_client, loopback) -> None:
