@@ -197,3 +197,21 @@ def test_writes_count_against_the_manage_limit(auth_client, settings, loopback) 
     assert post_json(auth_client, ENDPOINTS, payload).status_code == 201
     assert_error(post_json(auth_client, ENDPOINTS, payload), 429, "RATE_LIMITED")
     assert auth_client.get(ENDPOINTS).status_code == 200  # reads have their own limit
+
+
+def test_every_read_of_endpoints_deliveries_and_keys_counts_against_the_read_limit(
+    auth_client, user, settings
+) -> None:
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "read": "4/m"}
+    endpoint = WebhookEndpoint.objects.create(
+        workspace=personal_workspace(user), url="https://a.example/", secret="whsec_x"
+    )
+    reads = [
+        ENDPOINTS,
+        f"{ENDPOINTS}/{endpoint.id}",
+        f"{ENDPOINTS}/{endpoint.id}/deliveries",
+        "/api/api-keys",
+    ]
+    assert [auth_client.get(path).status_code for path in reads] == [200] * 4
+    for path in reads:
+        assert_error(auth_client.get(path), 429, "RATE_LIMITED")
