@@ -14,6 +14,7 @@ from django.db.models import TextField, Value
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from apps.audit.models import AuditLog
 from apps.audit.services import RequestMeta
 from apps.core import metrics
 from apps.events.models import Event, EventType
@@ -129,6 +130,10 @@ def test_an_endpoint_whose_last_deliveries_all_failed_is_disabled_and_gets_no_mo
         assert (endpoint.is_active, endpoint.disabled_reason) == (False, "failing")
         assert not Delivery.objects.filter(event=_event(user)).exists()
     assert len(receiver.requests) == 4
+    [entry] = AuditLog.objects.filter(action="webhook_endpoint_update")
+    assert (entry.resource_type, entry.resource_id) == ("webhook_endpoint", endpoint.id)
+    assert (entry.metadata["actor"], entry.ip_address) == ("system", None)
+    assert entry.changes["after"] == {"is_active": False, "disabled_reason": "failing"}
 
 
 def test_during_the_rotation_overlap_both_secrets_sign_then_only_the_new_one(
