@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import cryptography.fernet
-from encrypted_model_fields.fields import EncryptedTextField, decrypt_str
+from encrypted_model_fields.fields import EncryptedTextField, decrypt_str, encrypt_str
 
 
 class TokenUnreadableError(Exception):
@@ -63,3 +63,11 @@ class EncryptedTokenField(EncryptedTextField):
             # rotation writes ciphertext it built and verified itself this way.
             return value
         return super().get_db_prep_save(value, connection)
+
+    def value_to_string(self, obj: Any) -> Any:
+        """What a serializer (`dumpdata`) writes: ciphertext, never the secret. Loading it
+        back decrypts it (to_python), so a dump round-trips under the same keys."""
+        value = self.value_from_object(obj)
+        if value is None or isinstance(value, UndecryptableToken):
+            return value  # ciphertext already
+        return encrypt_str(str(value)).decode()

@@ -21,10 +21,13 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from apps.audit.models import AuditAction
+from apps.audit.services import SYSTEM, AuditEntry, audit_record
 from apps.core.fields import TokenUnreadableError
 from apps.core.metrics import outbound_delivery_counted
 from apps.events.models import Event
 from apps.outbound_webhooks.models import (
+    AUDIT_RESOURCE,
     DISABLED_FAILING,
     Delivery,
     DeliveryStatus,
@@ -173,6 +176,26 @@ def _streak_record(endpoint: WebhookEndpoint, status: object) -> None:
             is_active=False, disabled_reason=DISABLED_FAILING, updated_at=timezone.now()
         ):
             logger.warning("Webhook endpoint %s disabled: %s failed deliveries", endpoint.pk, limit)
+            _disabling_audit(endpoint, limit)
+
+
+def _disabling_audit(endpoint: WebhookEndpoint, failed: int) -> None:
+    """The service disabled the endpoint: the update an admin would have made, by `system`,
+    so the workspace's audit log says why its endpoint stopped."""
+    audit_record(
+        AuditEntry(
+            workspace_id=endpoint.workspace_id,
+            action=AuditAction.WEBHOOK_ENDPOINT_UPDATE,
+            resource_id=endpoint.id,
+            resource_type=AUDIT_RESOURCE,
+            meta=SYSTEM,
+            changes={
+                "before": {"is_active": True, "disabled_reason": None},
+                "after": {"is_active": False, "disabled_reason": DISABLED_FAILING},
+            },
+            metadata={"failed_deliveries": failed},
+        )
+    )
 
 
 def deliveries_scan() -> tuple[int, int]:

@@ -18,6 +18,7 @@ from apps.events.models import Event
 
 ALL_EVENTS = "*"
 DISABLED_FAILING = "failing"
+AUDIT_RESOURCE = "webhook_endpoint"  # the audit log's resource_type of an endpoint
 
 
 class WebhookEndpoint(models.Model):

@@ -21,10 +21,9 @@ from apps.core.errors import InvalidInput
 from apps.events.models import Event, EventType
 from apps.outbound_webhooks.addresses import AddressRefused, target_check
 from apps.outbound_webhooks.delivery import deliveries_enqueue
-from apps.outbound_webhooks.models import ALL_EVENTS, Delivery, WebhookEndpoint
+from apps.outbound_webhooks.models import ALL_EVENTS, AUDIT_RESOURCE, Delivery, WebhookEndpoint
 from apps.outbound_webhooks.signing import secret_new
 
-RESOURCE = "webhook_endpoint"
 EDITABLE = ("url", "events", "description", "is_active")
 
 
@@ -33,7 +32,7 @@ def url_checked(url: str) -> str:
     try:
         target_check(url)
     except AddressRefused as exc:
-        error = {"loc": ["body", "url"], "msg": f"The URL {exc}.", "type": "value_error"}
+        error = {"loc": ["body", "payload", "url"], "msg": f"The URL {exc}.", "type": "value_error"}
         raise InvalidInput([error], detail=f"The URL {exc}.") from None
     return url
 
@@ -49,7 +48,7 @@ def _audit(endpoint: WebhookEndpoint, action: AuditAction, meta: RequestMeta, **
             workspace_id=endpoint.workspace_id,
             action=action,
             resource_id=endpoint.id,
-            resource_type=RESOURCE,
+            resource_type=AUDIT_RESOURCE,
             meta=meta,
             **kw,
         )

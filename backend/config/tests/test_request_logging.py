@@ -11,6 +11,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from apps.api_keys.access import api_key_hash
 from apps.core.logging import JsonFormatter, RequestIdFilter
 from testing.factories import PASSWORD
+from testing.receiver import receiving
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +109,28 @@ def test_no_log_record_contains_an_api_key_or_its_hash(
     assert key not in everything
     assert key[12:] not in everything  # nothing past the prefix
     assert api_key_hash(key) not in everything
+
+
+def test_no_log_record_contains_a_webhook_secret(
+    auth_client, caplog: pytest.LogCaptureFixture, settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.DEBUG = True
+    settings.OUTBOUND_WEBHOOKS_ALLOW_HTTP = True
+    settings.OUTBOUND_WEBHOOKS_ALLOW_PRIVATE = True
+    caplog.set_level(logging.DEBUG)
+    with receiving(default_status=500) as receiver:
+        created = auth_client.post(
+            "/api/webhook-endpoints",
+            {"url": receiver.url, "events": ["*"]},
+            content_type="application/json",
+        ).json()
+        path = f"/api/webhook-endpoints/{created['id']}"
+        rotated = auth_client.post(f"{path}/rotate-secret").json()["secret"]
+        with django_capture_on_commit_callbacks(execute=True):  # delivered (and failed) here
+            auth_client.post(f"{path}/test")
+        auth_client.get(path)
+        assert receiver.requests
+
+    everything = caplog.text + "".join(repr(vars(record)) for record in caplog.records)
+    for secret in (created["secret"], rotated):
+        assert secret.removeprefix("whsec_") not in everything

@@ -17,6 +17,16 @@ from testing.receiver import receiving
 
 pytestmark = pytest.mark.django_db
 ENDPOINTS = "/api/webhook-endpoints"
+ENDPOINT_OUT = {
+    "id",
+    "url",
+    "events",
+    "description",
+    "is_active",
+    "disabled_reason",
+    "created_at",
+    "updated_at",
+}
 
 
 @pytest.fixture
@@ -42,6 +52,7 @@ def test_an_admin_creates_an_endpoint_and_sees_its_secret_once(auth_client, user
     assert answer.status_code == 201, answer.content
     body = answer.json()
     secret = body.pop("secret")
+    assert set(body) == ENDPOINT_OUT
     assert secret.startswith("whsec_")
     assert len(base64.b64decode(secret[6:])) == 32
     assert body["events"] == ["*"]
@@ -61,8 +72,30 @@ def test_an_admin_creates_an_endpoint_and_sees_its_secret_once(auth_client, user
 def test_an_unsafe_url_is_refused_with_422(auth_client, url) -> None:
     answer = post_json(auth_client, ENDPOINTS, {"url": url, "events": ["*"]})
     [error] = assert_validation_error(answer)
-    assert error["loc"] == ["body", "url"]
+    assert error["loc"] == ["body", "payload", "url"]
     assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_url_is_checked_again_when_changed_and_may_have_2000_characters(
+    auth_client, loopback
+) -> None:
+    longest = "http://127.0.0.1/" + "a" * (2000 - len("http://127.0.0.1/"))
+    created = post_json(auth_client, ENDPOINTS, {"url": longest, "events": ["*"]})
+    assert created.status_code == 201, created.content
+    path = f"{ENDPOINTS}/{created.json()['id']}"
+    for url in ("https://169.254.169.254/latest", longest + "a"):
+        answer = auth_client.patch(path, {"url": url}, content_type="application/json")
+        [error] = assert_validation_error(answer)
+        assert error["loc"] == ["body", "payload", "url"]
+    assert WebhookEndpoint.objects.get().url == longest
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=51", "status=sent"])
+def test_the_delivery_list_refuses_a_bad_filter(auth_client, user, query) -> None:
+    endpoint = WebhookEndpoint.objects.create(
+        workspace=personal_workspace(user), url="https://a.example/", secret="whsec_x"
+    )
+    assert_validation_error(auth_client.get(f"{ENDPOINTS}/{endpoint.id}/deliveries?{query}"))
 
 
 def test_unknown_event_types_and_an_empty_list_are_refused(auth_client, loopback) -> None:
@@ -164,3 +197,21 @@ def test_writes_count_against_the_manage_limit(auth_client, settings, loopback) 
     assert post_json(auth_client, ENDPOINTS, payload).status_code == 201
     assert_error(post_json(auth_client, ENDPOINTS, payload), 429, "RATE_LIMITED")
     assert auth_client.get(ENDPOINTS).status_code == 200  # reads have their own limit
+
+
+def test_every_read_of_endpoints_deliveries_and_keys_counts_against_the_read_limit(
+    auth_client, user, settings
+) -> None:
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "read": "4/m"}
+    endpoint = WebhookEndpoint.objects.create(
+        workspace=personal_workspace(user), url="https://a.example/", secret="whsec_x"
+    )
+    reads = [
+        ENDPOINTS,
+        f"{ENDPOINTS}/{endpoint.id}",
+        f"{ENDPOINTS}/{endpoint.id}/deliveries",
+        "/api/api-keys",
+    ]
+    assert [auth_client.get(path).status_code for path in reads] == [200] * 4
+    for path in reads:
+        assert_error(auth_client.get(path), 429, "RATE_LIMITED")

@@ -14,13 +14,18 @@ from django.db.models import TextField, Value
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from apps.audit.models import AuditLog
 from apps.audit.services import RequestMeta
 from apps.core import metrics
 from apps.events.models import Event, EventType
 from apps.events.services import event_emit
 from apps.outbound_webhooks import delivery as sender
 from apps.outbound_webhooks.models import Delivery, DeliveryStatus, WebhookEndpoint
-from apps.outbound_webhooks.services import delivery_redeliver, endpoint_secret_rotate
+from apps.outbound_webhooks.services import (
+    delivery_redeliver,
+    endpoint_delete,
+    endpoint_secret_rotate,
+)
 from testing.factories import personal_workspace
 from testing.processes import free_port
 from testing.receiver import receiving
@@ -125,6 +130,10 @@ def test_an_endpoint_whose_last_deliveries_all_failed_is_disabled_and_gets_no_mo
         assert (endpoint.is_active, endpoint.disabled_reason) == (False, "failing")
         assert not Delivery.objects.filter(event=_event(user)).exists()
     assert len(receiver.requests) == 4
+    [entry] = AuditLog.objects.filter(action="webhook_endpoint_update")
+    assert (entry.resource_type, entry.resource_id) == ("webhook_endpoint", endpoint.id)
+    assert (entry.metadata["actor"], entry.ip_address) == ("system", None)
+    assert entry.changes["after"] == {"is_active": False, "disabled_reason": "failing"}
 
 
 def test_during_the_rotation_overlap_both_secrets_sign_then_only_the_new_one(
@@ -254,3 +263,34 @@ def test_a_secret_no_configured_key_opens_is_never_used_and_the_delivery_waits_f
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("pending", 1)  # retried: the key may return
     assert delivery.next_attempt_at == T0 + timedelta(seconds=5)
+
+
+def test_every_endpoint_gets_the_same_event_with_the_same_id_and_body(user, make_endpoint) -> None:
+    with receiving() as first, receiving() as second:
+        _, first_secret = make_endpoint(first.url)
+        _, second_secret = make_endpoint(second.url)
+        event = _event(user)
+        for delivery in Delivery.objects.filter(event=event):
+            assert sender.delivery_attempt(delivery_id=delivery.id).ok
+        [one], [other] = first.requests, second.requests
+    assert one.headers["webhook-id"] == other.headers["webhook-id"] == str(event.id)
+    assert Webhook(first_secret).verify(one.body, one.headers) == Webhook(second_secret).verify(
+        other.body, other.headers
+    )
+
+
+def test_deleting_an_endpoint_cancels_its_pending_deliveries(user, make_endpoint) -> None:
+    with receiving(default_status=500) as receiver:
+        endpoint, _ = make_endpoint(receiver.url)
+        retrying = _only_delivery(_event(user))
+        sender.delivery_attempt(delivery_id=retrying.id)
+        waiting = _only_delivery(_event(user))
+        assert set(Delivery.objects.values_list("status", flat=True)) == {"pending"}
+
+        endpoint_delete(endpoint=endpoint, meta=RequestMeta())
+
+        with time_machine.travel(timezone.now() + timedelta(days=1), tick=False):
+            assert sender.deliveries_scan() == (0, 0)
+            for delivery in (retrying, waiting):
+                assert sender.delivery_attempt(delivery_id=delivery.id) is None
+    assert len(receiver.requests) == 1  # the first attempt, before the delete

@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from apps.events.models import Event, EventType
 from apps.events.services import event_emit
 from apps.outbound_webhooks import delivery as sender
 from apps.outbound_webhooks.models import Delivery, DeliveryStatus
@@ -73,3 +74,33 @@ def test_a_worker_killed_mid_delivery_loses_nothing_and_a_success_is_never_repea
     assert _received(receiver, first) == 2  # at least once: the killed attempt, then the retry
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("succeeded", 2, 204)
+
+
+def test_a_hanging_endpoint_delays_neither_the_request_nor_another_endpoints_delivery(
+    user, auth_client, loopback, make_endpoint, fake_tiktok, link_account
+) -> None:
+    """Production's layout: one worker on the default queue, one on `webhooks`. While one
+    endpoint holds its delivery unanswered, the API answers the request that caused the next
+    event, and the other endpoint receives both events."""
+    with receiving(delay=45) as hanging, receiving() as fast:
+        make_endpoint(hanging.url)
+        make_endpoint(fast.url)
+        with (
+            celery_processes(fake_tiktok, env=WORKER_ENV, queues="celery"),
+            celery_processes(fake_tiktok, env=WORKER_ENV, queues="webhooks"),
+        ):
+            first = _emit(user)
+            wait_for(lambda: _received(hanging, first) == 1, timeout=60, what="the hanging send")
+            account, _ = link_account(user)
+            fake_tiktok.revoke_all(account.open_id)
+            answer = auth_client.post(f"/api/accounts/{account.id}/sync")
+            assert answer.status_code == 409, answer.content  # answered: revoked, an event
+            second = str(Event.objects.get(type=EventType.ACCOUNT_STATUS_CHANGED).id)
+            for event_id in (first, second):
+                wait_for(
+                    lambda e=event_id: _received(fast, e) == 1, timeout=60, what="the fast send"
+                )
+            held = Delivery.objects.get(event_id=first, endpoint__url=hanging.url)
+            assert (held.status, held.attempts) == (DeliveryStatus.PENDING, 1)
+            assert held.lease_until is not None  # still in flight: its endpoint has not answered
+        assert Delivery.objects.get(event_id=first, endpoint__url=fast.url).status == "succeeded"

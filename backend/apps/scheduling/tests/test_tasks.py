@@ -12,13 +12,15 @@ import time_machine
 from django.utils import timezone
 
 from apps.audit.models import AuditLog
+from apps.events.models import Event, EventType
 from apps.history.models import HistoryPoint
+from apps.outbound_webhooks.models import Delivery, WebhookEndpoint
 from apps.scheduling import tasks
 from apps.scheduling.models import PeriodicClaim
 from apps.tiktok_accounts.models import AccountStatus, AccountTotalsPart, TikTokAccount
 from apps.videos.models import TikTokVideo, VideoHistoryPoint
 from apps.webhooks.models import WebhookEvent, WebhookStatus
-from testing.factories import TikTokAccountFactory, TikTokVideoFactory
+from testing.factories import TikTokAccountFactory, TikTokVideoFactory, personal_workspace
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -192,9 +194,20 @@ def _event(key: str, *, days_ago: int) -> WebhookEvent:
     )
 
 
+def _delivery(user, *, days_ago: int) -> Delivery:
+    """An outbound webhook delivery (and its event) made `days_ago` days ago."""
+    made = timezone.now() - timedelta(days=days_ago)
+    workspace = personal_workspace(user)
+    endpoint = WebhookEndpoint.objects.create(workspace=workspace, url="https://a.example/")
+    event = Event.objects.create(workspace=workspace, type=EventType.PING, created_at=made)
+    return Delivery.objects.create(endpoint=endpoint, event=event, created_at=made)
+
+
 @time_machine.travel(datetime(2026, 3, 2, 12, tzinfo=UTC), tick=False)
 def test_daily_retention_deletes_what_is_kept_for_a_limited_time_once_a_day(user, settings) -> None:
     settings.HISTORY_RETENTION_DAYS = 30
+    settings.OUTBOUND_WEBHOOK_RETENTION_DAYS = 30
+    old_delivery, new_delivery = _delivery(user, days_ago=31), _delivery(user, days_ago=29)
     account = TikTokAccountFactory(user=user)
     old_point, new_point = _point(account, days_ago=31), _point(account, days_ago=29)
     video = TikTokVideoFactory(account=account)
@@ -215,6 +228,8 @@ def test_daily_retention_deletes_what_is_kept_for_a_limited_time_once_a_day(user
     assert list(VideoHistoryPoint.objects.values_list("pk", flat=True)) == [new_video_point.pk]
     assert old_video_point.pk != new_video_point.pk
     assert not WebhookEvent.objects.filter(pk=old_event.pk).exists()
+    assert list(Delivery.objects.values_list("pk", flat=True)) == [new_delivery.pk]
+    assert not Event.objects.filter(pk=old_delivery.event_id).exists()
 
 
 def test_history_thinning_runs_once_an_hour_whatever_the_schedulers(user) -> None:

@@ -17,6 +17,7 @@ from apps.tiktok_accounts.models.status_events import account_event_data
 from apps.tiktok_accounts.services.delete import account_delete
 from testing.factories import TikTokAccountFactory
 from testing.fake_tiktok.webhooks import WebhookSender, sign
+from testing.http import post_json
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +116,19 @@ def test_a_change_that_rolls_back_leaves_no_event(user) -> None:
         TikTokAccount.objects.filter(pk=account.pk).update(status=AccountStatus.REVOKED)
         transaction.set_rollback(True)
     assert changes() == []
+
+
+def test_a_reconnect_of_a_revoked_account_emits_the_change_and_connected(
+    user, link_account, auth_client, fake_tiktok
+) -> None:
+    account, person = link_account(user, status=AccountStatus.REVOKED)
+    state = auth_client.post("/api/accounts/connect/start").json()["state"]
+    code = fake_tiktok.issue_code(person.open_id)
+    answer = post_json(
+        auth_client, "/api/accounts/connect/complete", {"code": code, "state": state}
+    )
+    assert answer.status_code == 200, answer.content
+
+    assert changes() == [(str(account.pk), "revoked", "active")]
+    connected = Event.objects.get(type=EventType.ACCOUNT_CONNECTED)
+    assert (connected.data["id"], connected.data["status"]) == (str(account.pk), "active")
