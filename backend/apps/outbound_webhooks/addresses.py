@@ -53,10 +53,25 @@ def url_parse(url: str) -> SplitResult:
     return parts
 
 
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv4-mapped (::ffff:a.b.c.d), 6to4 (2002::/16) or Teredo
+    (2001::/32, its client) address leads to. NAT64's 64:ff9b::/96 is reserved, so refused."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    return None
+
+
 def address_refusal(address: IPAddress) -> str | None:
     """Why an endpoint may not be at this address; None when it may."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        # An IPv6 form that carries an IPv4 address reaches that address: judged as it.
+        embedded = _embedded_ipv4(address)
+        if embedded is not None:
+            address = embedded
     # ::1 lies in a reserved IPv6 block too: loopback is judged as loopback.
     for kind in ("link_local", "multicast", "reserved", "unspecified"):
         if getattr(address, f"is_{kind}") and not address.is_loopback:

@@ -37,7 +37,18 @@ def _dns(monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[str]]) -> list
 
 @pytest.mark.parametrize(
     "address",
-    ["169.254.169.254", "fe80::1", "224.0.0.1", "0.0.0.0", "::", "240.0.0.1", "::ffff:169.254.1.1"],  # noqa: S104
+    [
+        "169.254.169.254",
+        "fe80::1",
+        "224.0.0.1",
+        "0.0.0.0",  # noqa: S104
+        "::",
+        "240.0.0.1",
+        "::ffff:169.254.1.1",  # IPv4-mapped
+        "2002:a9fe:a9fe::1",  # 6to4 of 169.254.169.254
+        "2001:0:4136:e378:8000:63bf:5601:5601",  # Teredo, client 169.254.169.254
+        "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254
+    ],
 )
 def test_link_local_multicast_reserved_and_unspecified_are_refused_even_when_private_is_allowed(
     monkeypatch, settings, address
