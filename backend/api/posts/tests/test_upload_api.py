@@ -194,6 +194,26 @@ def test_a_cancelled_upload_frees_its_files_and_quota(
     assert _create(auth_client, account, **UPLOAD, video_size=1000).status_code == 202
 
 
+def test_an_unfinished_upload_cancelled_midway_frees_its_files_and_quota(
+    auth_client, account, settings, small_chunks, stored_chunks, django_capture_on_commit_callbacks
+) -> None:
+    data = b"c" * (11 * MIB)
+    settings.UPLOAD_QUOTA_BYTES = len(data)
+    post_id = _create(auth_client, account, **UPLOAD, video_size=len(data)).json()["id"]
+    _put(auth_client, post_id, data[: 5 * MIB], f"bytes 0-{5 * MIB - 1}/{len(data)}")
+    assert (Post.objects.get().status, len(stored_chunks())) == (PostStatus.AWAITING_UPLOAD, 1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert auth_client.delete(f"/api/posts/{post_id}").status_code == 204
+
+    assert (Post.objects.count(), stored_chunks()) == (0, [])
+    late = _put(
+        auth_client, post_id, data[5 * MIB :], f"bytes {5 * MIB}-{len(data) - 1}/{len(data)}"
+    )
+    assert_error(late, 404, "POST_NOT_FOUND")
+    assert _create(auth_client, account, **UPLOAD, video_size=len(data)).status_code == 202
+
+
 def test_an_unfinished_upload_expires_failed_and_its_files_go(
     clock,
     auth_client,
