@@ -1,5 +1,5 @@
 """Upload posts over the API: create, PUT chunks (resumable, refused without change), quota,
-expiry, cancel; and the 422s of every mode's fields."""
+expiry, cancel; and every mode's fields: the 422s, the limits taken, inbox needing video.upload."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import random
 import pytest
 from django.test import Client
 
+from api.posts.schemas import PostIn
 from apps.posts import client_upload, publisher
 from apps.posts.models import Post, PostStatus
 from apps.posts.upload_store import upload_storage
@@ -373,3 +374,67 @@ def test_bad_mode_fields_are_422_naming_the_field_and_create_nothing(
     assert field in {str(loc) for error in errors for loc in error["loc"]}, errors
     assert Post.objects.count() == 0
     assert fake_tiktok.content.inits == []
+
+
+PHOTOS_35 = [f"https://p.example.com/{index}.jpg" for index in range(35)]
+
+
+@pytest.mark.parametrize(
+    ("body", "stored"),
+    [
+        (
+            {"source": "upload", "video_size": 4 * 1024**3, "privacy_level": "SELF_ONLY"},
+            {"status": "awaiting_upload", "video_size": 4 * 1024**3},
+        ),
+        (
+            {"source": "upload", "video_size": 1, "post_mode": "inbox"},
+            {"status": "awaiting_upload", "video_size": 1, "privacy_level": ""},
+        ),
+        (
+            {"post_mode": "inbox", "video_url": "https://v.example.com/a.mp4"},
+            {"status": "scheduled", "privacy_level": "", "disable_comment": False},
+        ),
+        (
+            {
+                "media_type": "photo",
+                "photo_urls": PHOTOS_35,
+                "photo_cover_index": 34,
+                "title": "t" * 90,
+                "description": "d" * 4000,
+                "privacy_level": "SELF_ONLY",
+            },
+            {"photo_urls": PHOTOS_35, "photo_cover_index": 34, "video_url": ""},
+        ),
+        (
+            {"media_type": "photo", "post_mode": "inbox", "photo_urls": PHOTOS_35[:1]},
+            {"photo_urls": PHOTOS_35[:1], "privacy_level": "", "post_mode": "inbox"},
+        ),
+    ],
+)
+def test_every_mode_takes_its_limits_and_omits_what_it_needs_not(
+    auth_client, account, fake_tiktok, body, stored
+) -> None:
+    response = _create(auth_client, account, **body)
+
+    assert response.status_code == 202, response.content
+    answer = response.json()
+    for name in ("media_type", "post_mode", "source", "photo_urls", "description", "title"):
+        assert answer[name] == body.get(name, PostIn.model_fields[name].default), name
+    assert answer["privacy_level"] == body.get("privacy_level")
+    post = Post.objects.get()
+    assert {name: getattr(post, name) for name in stored} == stored
+    assert fake_tiktok.content.inits == []  # sent later, by the worker
+
+
+def test_an_inbox_post_needs_video_upload(auth_client, link_account, user, fake_tiktok) -> None:
+    account, _ = link_account(user, scopes=["user.info.basic", "video.list", "video.publish"])
+    inbox = {"post_mode": "inbox", "video_url": "https://v.example.com/a.mp4"}
+
+    response = _create(auth_client, account, **inbox)
+
+    assert "video.upload" in assert_error(response, 409, "TIKTOK_REAUTH_REQUIRED")["detail"]
+    assert Post.objects.count() == 0
+    direct = _create(
+        auth_client, account, **{**inbox, "post_mode": "direct"}, privacy_level="SELF_ONLY"
+    )
+    assert direct.status_code == 202, direct.content
