@@ -178,6 +178,20 @@ def test_over_the_quota_creating_an_upload_is_409(auth_client, account, settings
     assert _create(auth_client, account, **UPLOAD, video_size=500).status_code == 202
 
 
+def test_the_quota_is_each_workspaces_own(
+    auth_client, other_client, other_user, account, link_account, settings
+) -> None:
+    settings.UPLOAD_QUOTA_BYTES = 1000
+    assert _create(auth_client, account, **UPLOAD, video_size=1000).status_code == 202
+    assert_error(
+        _create(auth_client, account, **UPLOAD, video_size=1), 409, "UPLOAD_QUOTA_EXCEEDED"
+    )
+
+    theirs, _ = link_account(other_user)  # in the other user's own workspace
+
+    assert _create(other_client, theirs, **UPLOAD, video_size=1000).status_code == 202
+
+
 def test_a_cancelled_upload_frees_its_files_and_quota(
     auth_client, account, settings, stored_chunks, django_capture_on_commit_callbacks
 ) -> None:
