@@ -134,6 +134,30 @@ def test_debug_off_without_a_shared_cache_refuses_to_start() -> None:
     assert "REDIS_URL" in result.stderr
 
 
+def _run_script(script: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 (our own interpreter and a fixed script)
+        [sys.executable, "-c", script],
+        cwd=BACKEND_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_uploads_are_files_under_the_data_directory_by_default(tmp_path) -> None:
+    script = (
+        "import django; django.setup(); from django.core.files.storage import storages;"
+        "s = storages['uploads']; print(type(s).__name__, s.location)"
+    )
+
+    result = _run_script(script, _production_env(DATA_DIR=str(tmp_path), UPLOAD_STORAGE=""))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"FileSystemStorage {tmp_path / 'uploads'}"
+
+
 def test_upload_storage_s3_is_the_bucket_its_variables_name() -> None:
     s3 = {"UPLOAD_STORAGE": "s3", "UPLOAD_S3_ENDPOINT_URL": "http://127.0.0.1:9000"}
     script = (
@@ -144,15 +168,7 @@ def test_upload_storage_s3_is_the_bucket_its_variables_name() -> None:
     )
     env = _production_env(**s3, UPLOAD_S3_BUCKET="videos", UPLOAD_S3_REGION="eu-west-3")
 
-    result = subprocess.run(  # noqa: S603 (our own interpreter and a fixed script)
-        [sys.executable, "-c", script],
-        cwd=BACKEND_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = _run_script(script, env)
 
     assert result.returncode == 0, result.stderr
     expected = "S3Storage videos http://127.0.0.1:9000 eu-west-3 uploads private False"

@@ -16,6 +16,7 @@ from apps.posts.models import Post, PostStatus
 from apps.workspaces.models import Membership, Role
 from testing.factories import UserFactory, personal_workspace
 from testing.http import assert_error, bearer_header
+from testing.posts import stored_files
 
 pytestmark = pytest.mark.django_db
 
@@ -169,7 +170,9 @@ def test_approval_is_audited_with_the_approver(user, member, account):
     assert entry.changes["after"] == {"status": "scheduled"}
 
 
-def test_an_editors_upload_waits_for_approval_once_complete(member, account):
+def test_an_editors_upload_waits_for_approval_once_complete_and_a_rejection_deletes_it(
+    user, member, account, upload_dir, django_capture_on_commit_callbacks
+):
     editor = member(Role.EDITOR)
     post_id = _create(editor, account, video_url=None, source="upload", video_size=10).json()["id"]
 
@@ -182,6 +185,13 @@ def test_an_editors_upload_waits_for_approval_once_complete(member, account):
 
     assert answer.json() == {"received_bytes": 10, "complete": True}
     assert Post.objects.get().status == PostStatus.PENDING_APPROVAL
+    assert len(stored_files(upload_dir)) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        rejected = Client(headers=bearer_header(user)).post(
+            f"/api/posts/{post_id}/reject", {"reason": "no"}, content_type="application/json"
+        )
+    assert rejected.json()["status"] == "rejected"
+    assert (Post.objects.get().upload_stored, stored_files(upload_dir)) == (False, [])
 
 
 def test_an_editor_cancels_a_pending_post(member, account):

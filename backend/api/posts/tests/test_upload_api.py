@@ -1,5 +1,5 @@
 """Upload posts over the API: create, PUT chunks (resumable, refused without change), quota,
-expiry, cancel; and the 422s of every mode's fields."""
+expiry, cancel; and every mode's fields: the 422s, the limits taken, inbox needing video.upload."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import random
 import pytest
 from django.test import Client
 
+from api.posts.schemas import PostIn
 from apps.posts import client_upload, publisher
 from apps.posts.models import Post, PostStatus
 from apps.posts.upload_store import upload_storage
@@ -177,6 +178,20 @@ def test_over_the_quota_creating_an_upload_is_409(auth_client, account, settings
     assert _create(auth_client, account, **UPLOAD, video_size=500).status_code == 202
 
 
+def test_the_quota_is_each_workspaces_own(
+    auth_client, other_client, other_user, account, link_account, settings
+) -> None:
+    settings.UPLOAD_QUOTA_BYTES = 1000
+    assert _create(auth_client, account, **UPLOAD, video_size=1000).status_code == 202
+    assert_error(
+        _create(auth_client, account, **UPLOAD, video_size=1), 409, "UPLOAD_QUOTA_EXCEEDED"
+    )
+
+    theirs, _ = link_account(other_user)  # in the other user's own workspace
+
+    assert _create(other_client, theirs, **UPLOAD, video_size=1000).status_code == 202
+
+
 def test_a_cancelled_upload_frees_its_files_and_quota(
     auth_client, account, settings, stored_chunks, django_capture_on_commit_callbacks
 ) -> None:
@@ -192,6 +207,26 @@ def test_a_cancelled_upload_frees_its_files_and_quota(
 
     assert stored_chunks() == []
     assert _create(auth_client, account, **UPLOAD, video_size=1000).status_code == 202
+
+
+def test_an_unfinished_upload_cancelled_midway_frees_its_files_and_quota(
+    auth_client, account, settings, small_chunks, stored_chunks, django_capture_on_commit_callbacks
+) -> None:
+    data = b"c" * (11 * MIB)
+    settings.UPLOAD_QUOTA_BYTES = len(data)
+    post_id = _create(auth_client, account, **UPLOAD, video_size=len(data)).json()["id"]
+    _put(auth_client, post_id, data[: 5 * MIB], f"bytes 0-{5 * MIB - 1}/{len(data)}")
+    assert (Post.objects.get().status, len(stored_chunks())) == (PostStatus.AWAITING_UPLOAD, 1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert auth_client.delete(f"/api/posts/{post_id}").status_code == 204
+
+    assert (Post.objects.count(), stored_chunks()) == (0, [])
+    late = _put(
+        auth_client, post_id, data[5 * MIB :], f"bytes {5 * MIB}-{len(data) - 1}/{len(data)}"
+    )
+    assert_error(late, 404, "POST_NOT_FOUND")
+    assert _create(auth_client, account, **UPLOAD, video_size=len(data)).status_code == 202
 
 
 def test_an_unfinished_upload_expires_failed_and_its_files_go(
@@ -353,3 +388,67 @@ def test_bad_mode_fields_are_422_naming_the_field_and_create_nothing(
     assert field in {str(loc) for error in errors for loc in error["loc"]}, errors
     assert Post.objects.count() == 0
     assert fake_tiktok.content.inits == []
+
+
+PHOTOS_35 = [f"https://p.example.com/{index}.jpg" for index in range(35)]
+
+
+@pytest.mark.parametrize(
+    ("body", "stored"),
+    [
+        (
+            {"source": "upload", "video_size": 4 * 1024**3, "privacy_level": "SELF_ONLY"},
+            {"status": "awaiting_upload", "video_size": 4 * 1024**3},
+        ),
+        (
+            {"source": "upload", "video_size": 1, "post_mode": "inbox"},
+            {"status": "awaiting_upload", "video_size": 1, "privacy_level": ""},
+        ),
+        (
+            {"post_mode": "inbox", "video_url": "https://v.example.com/a.mp4"},
+            {"status": "scheduled", "privacy_level": "", "disable_comment": False},
+        ),
+        (
+            {
+                "media_type": "photo",
+                "photo_urls": PHOTOS_35,
+                "photo_cover_index": 34,
+                "title": "t" * 90,
+                "description": "d" * 4000,
+                "privacy_level": "SELF_ONLY",
+            },
+            {"photo_urls": PHOTOS_35, "photo_cover_index": 34, "video_url": ""},
+        ),
+        (
+            {"media_type": "photo", "post_mode": "inbox", "photo_urls": PHOTOS_35[:1]},
+            {"photo_urls": PHOTOS_35[:1], "privacy_level": "", "post_mode": "inbox"},
+        ),
+    ],
+)
+def test_every_mode_takes_its_limits_and_omits_what_it_needs_not(
+    auth_client, account, fake_tiktok, body, stored
+) -> None:
+    response = _create(auth_client, account, **body)
+
+    assert response.status_code == 202, response.content
+    answer = response.json()
+    for name in ("media_type", "post_mode", "source", "photo_urls", "description", "title"):
+        assert answer[name] == body.get(name, PostIn.model_fields[name].default), name
+    assert answer["privacy_level"] == body.get("privacy_level")
+    post = Post.objects.get()
+    assert {name: getattr(post, name) for name in stored} == stored
+    assert fake_tiktok.content.inits == []  # sent later, by the worker
+
+
+def test_an_inbox_post_needs_video_upload(auth_client, link_account, user, fake_tiktok) -> None:
+    account, _ = link_account(user, scopes=["user.info.basic", "video.list", "video.publish"])
+    inbox = {"post_mode": "inbox", "video_url": "https://v.example.com/a.mp4"}
+
+    response = _create(auth_client, account, **inbox)
+
+    assert "video.upload" in assert_error(response, 409, "TIKTOK_REAUTH_REQUIRED")["detail"]
+    assert Post.objects.count() == 0
+    direct = _create(
+        auth_client, account, **{**inbox, "post_mode": "direct"}, privacy_level="SELF_ONLY"
+    )
+    assert direct.status_code == 202, direct.content

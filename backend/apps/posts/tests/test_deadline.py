@@ -1,5 +1,6 @@
 """Every post ends: POST_PUBLISH_DEADLINE_SECONDS after it was sent, a post whose status the
-service cannot learn is failed (`status_unknown`), and TikTok's later word still settles it; a
+service cannot learn is failed (`status_unknown`), whatever its mode (inbox, photos, a file
+upload TikTok never takes: its stored file goes too), and TikTok's later word still settles it; a
 scheduled post of an account that is not active is failed unsent (`account_not_active`)."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from apps.posts import polling, publisher, tasks
 from apps.posts.models import Post, PostStatus
 from apps.posts.webhook_handlers import post_webhook_apply
 from apps.tiktok_accounts.models import AccountStatus, TikTokAccount
-from testing.posts import beat, race
+from testing.posts import beat, race, stored_files, uploaded_post
 
 pytestmark = pytest.mark.django_db
 
@@ -120,6 +121,50 @@ def test_the_scan_settles_overdue_posts_once_without_any_poll_task(
     _assert_status_unknown(post)
     assert _changes(post) == [("scheduled", "publishing", ""), ("publishing", "failed", "sweep")]
     assert fake_tiktok.count("status_fetch") == 0
+
+
+MODES = {
+    "inbox video": {"post_mode": "inbox", "privacy_level": ""},
+    "inbox photo": {
+        "post_mode": "inbox",
+        "privacy_level": "",
+        "media_type": "photo",
+        "video_url": "",
+        "photo_urls": ["https://photos.example.com/1.jpg"],
+    },
+    "direct photo": {
+        "media_type": "photo",
+        "video_url": "",
+        "photo_urls": ["https://photos.example.com/1.jpg"],
+    },
+    "upload direct": {"source": "upload"},
+    "upload inbox": {"source": "upload", "post_mode": "inbox", "privacy_level": ""},
+}
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_every_mode_tiktok_never_settles_ends_at_the_deadline(
+    clock, make_post, fake_tiktok, upload_dir, django_capture_on_commit_callbacks, mode
+) -> None:
+    fields = dict(MODES[mode])
+    if fields.pop("source", None) == "upload":
+        post = uploaded_post(make_post, b"v" * 3000, 5 * 1024 * 1024, **fields)
+        fake_tiktok.add_fault("upload", "server_error")  # TikTok never takes a chunk
+    else:
+        post, _ = make_post(**fields)
+    fake_tiktok.add_fault("status_fetch", "server_error")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        publisher.post_publish(post_id=post.pk)
+        beat(clock, seconds=DEADLINE - 1)
+    post.refresh_from_db()
+    assert (post.status, bool(post.publish_id)) == (PostStatus.PUBLISHING, True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        beat(clock, seconds=2, every=2)
+    _assert_status_unknown(post)
+    assert len(fake_tiktok.content.inits) == 1
+    assert (post.upload_stored, stored_files(upload_dir)) == (False, [])
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,4 +1,5 @@
-"""post.publish.* webhooks settle a post exactly as polling would, whichever comes first."""
+"""post.publish.* webhooks settle a post exactly as polling would, whichever comes first (the
+inbox too: `inbox_delivered` makes an inbox post sent_to_inbox)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from apps.audit.models import AuditLog
+from apps.events.models import Event
 from apps.posts import polling, publisher
 from apps.posts.models import Post, PostStatus
 from apps.posts.webhook_handlers import post_webhook_apply
@@ -129,3 +131,25 @@ def test_an_event_for_another_tiktok_user_is_ignored(make_post, fake_tiktok) -> 
     assert answer == "ignored"
     post.refresh_from_db()
     assert post.status == PostStatus.PUBLISHING
+
+
+@pytest.mark.parametrize("media", ["video", "photo"])
+def test_inbox_delivered_sends_an_inbox_post_to_the_inbox_once(make_post, fake_tiktok, media):
+    photos = {"media_type": "photo", "video_url": "", "photo_urls": ["https://p.example.com/1.jpg"]}
+    post = _sent(
+        make_post,
+        fake_tiktok,
+        post_mode="inbox",
+        privacy_level="",
+        **(photos if media == "photo" else {}),
+    )
+
+    assert _deliver(fake_tiktok, post, "post.publish.inbox_delivered") == "processed"
+    assert _deliver(fake_tiktok, post, "post.publish.inbox_delivered") == "ignored"
+    _poll_until_final(post)
+
+    post.refresh_from_db()
+    assert (post.status, post.tiktok_status) == (PostStatus.SENT_TO_INBOX, "SEND_TO_USER_INBOX")
+    assert (post.published_video_id, post.next_poll_at) == (None, None)
+    assert Event.objects.filter(type="post.sent_to_inbox").count() == 1
+    assert [entry.metadata["via"] for entry in _final_entries(post)] == ["webhook"]
