@@ -5,6 +5,9 @@ exporter collects the spans."""
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -20,6 +23,7 @@ from opentelemetry.trace import SpanKind
 from apps.core import tracing
 from testing.factories import UserFactory
 from testing.http import bearer_header
+from testing.workers import BACKEND_DIR
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -100,3 +104,26 @@ def test_an_enqueued_task_carries_the_trace_in_its_headers(spans):
     publish = [s for s in spans.get_finished_spans() if s.kind == SpanKind.PRODUCER]
     assert publish
     assert publish[0].context.trace_id == request_span.get_span_context().trace_id
+
+
+def test_a_process_without_tracing_loads_no_instrumentation() -> None:
+    # Megabytes in every web worker (the HTTP benchmark's RSS target). The SDK may be loaded:
+    # redis-py's observability module imports its metrics part whenever it is installed.
+    script = (
+        "import django; django.setup(); from config.wsgi import application; import sys; "
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('opentelemetry.'))))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    seen = subprocess.run(  # noqa: S603 (our own interpreter and script)
+        [sys.executable, "-c", script],
+        cwd=BACKEND_DIR,
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    loaded = seen.stdout.split()
+    assert "opentelemetry.trace" in loaded
+    assert [m for m in loaded if m.startswith("opentelemetry.instrumentation")] == []
