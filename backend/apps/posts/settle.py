@@ -56,6 +56,11 @@ def post_settle(
     A public post published without its id keeps its next poll: polling goes on for the id.
     """
     status = PostStatus.FAILED if code else FINAL[str(tiktok_status)]
+    if post.inbox and status == PostStatus.PUBLISHED:
+        # The creator finished the draft before TikTok's inbox word reached us: it went
+        # through the inbox all the same, and one draft may become several posts, so an inbox
+        # post ends sent_to_inbox and never names a video.
+        status, video_id = PostStatus.SENT_TO_INBOX, None
     values: dict[str, Any] = {
         "tiktok_status": tiktok_status,
         "fail_reason": fail_reason(code) if code else None,

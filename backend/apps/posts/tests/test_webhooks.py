@@ -153,3 +153,22 @@ def test_inbox_delivered_sends_an_inbox_post_to_the_inbox_once(make_post, fake_t
     assert (post.published_video_id, post.next_poll_at) == (None, None)
     assert Event.objects.filter(type="post.sent_to_inbox").count() == 1
     assert [entry.metadata["via"] for entry in _final_entries(post)] == ["webhook"]
+
+
+@pytest.mark.parametrize("event", ["post.publish.complete", "post.publish.publicly_available"])
+def test_an_inbox_post_the_creator_finished_first_still_ends_sent_to_inbox(
+    make_post, fake_tiktok, event
+) -> None:
+    # The creator posted the draft from their inbox before TikTok's inbox word reached us: the
+    # post went through the inbox all the same, and an inbox post never names a video (one
+    # draft may become several posts).
+    post = _sent(make_post, fake_tiktok, post_mode="inbox", privacy_level="")
+
+    assert _deliver(fake_tiktok, post, event) == "processed"
+    _poll_until_final(post)
+
+    post.refresh_from_db()
+    assert (post.status, post.tiktok_status) == (PostStatus.SENT_TO_INBOX, "PUBLISH_COMPLETE")
+    assert (post.published_video_id, post.next_poll_at) == (None, None)
+    assert Event.objects.filter(type="post.sent_to_inbox").count() == 1
+    assert not Event.objects.filter(type="post.published").exists()
