@@ -67,6 +67,8 @@ def _problems(draft: PostDraft) -> list[dict[str, Any]]:
     else:
         if draft.photo_urls is not None:
             refuse("photo_urls", "is for photo posts (media_type photo)")
+        if draft.photo_cover_index:
+            refuse("photo_cover_index", "is for photo posts (media_type photo)")
         if draft.description:
             refuse("description", "is for photo posts; a video's caption is its title")
         if draft.source == Source.URL:

@@ -371,6 +371,14 @@ def test_an_unfinished_upload_expires_failed_and_its_files_go(
         ),
         (
             {
+                "video_url": "https://v.example.com/a.mp4",
+                "photo_cover_index": 2,
+                "privacy_level": "SELF_ONLY",
+            },
+            "photo_cover_index",
+        ),
+        (
+            {
                 "media_type": "gif",
                 "video_url": "https://v.example.com/a.mp4",
                 "privacy_level": "SELF_ONLY",
