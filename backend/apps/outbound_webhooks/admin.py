@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from apps.core.admin import ViewOnlyAdmin
 from apps.outbound_webhooks.models import Delivery, WebhookEndpoint
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(ReadOnlyAdmin):
+class WebhookEndpointAdmin(ViewOnlyAdmin):
     list_display = ("url", "workspace", "is_active", "disabled_reason", "created_at")
     list_filter = ("is_active",)
     search_fields = ("url",)
@@ -44,7 +31,7 @@ class WebhookEndpointAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyAdmin):
+class DeliveryAdmin(ViewOnlyAdmin):
     list_display = ("id", "endpoint", "status", "attempts", "last_status_code", "created_at")
     list_filter = ("status",)
     list_select_related = ("endpoint",)
