@@ -154,7 +154,9 @@ def test_counts_past_the_exact_limit_use_the_planner_estimate_on_postgresql(monk
     [
         (lambda: TikTokAccount.objects.all(), "revoked", "tta_live_status"),
         (lambda: Job.objects.all(), "failed", "jobs_status"),
-        (lambda: Post.objects.all(), "publishing", "post_status"),
+        # The partial index of the publishing sweep holds exactly these rows: it serves too,
+        # and on equal costs which one the planner takes depends on the order it met them.
+        (lambda: Post.objects.all(), "publishing", "post_status|post_scan_publishing"),
     ],
 )
 def test_each_status_count_reads_an_index_alone_on_postgresql(queryset, status, index):
@@ -171,6 +173,5 @@ def test_each_status_count_reads_an_index_alone_on_postgresql(queryset, status, 
         cursor.execute(f"EXPLAIN SELECT COUNT(*) FROM ({sql}) AS counted", params)  # noqa: S608
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
-    # Posts have two indexes led by the status; either serves.
-    assert re.search(rf"Index Only Scan using ({index})", plan), plan
+    assert re.search(rf"Index Only Scan using ({index}) ", plan), plan
     assert "Sort" not in plan, plan
