@@ -23,6 +23,7 @@ class WebhookEndpointAdmin(ViewOnlyAdmin):
         "is_active",
         "disabled_reason",
         "failed_streak",
+        "held_until",
         "previous_secret_expires_at",
         "created_at",
         "updated_at",

@@ -2,7 +2,8 @@
 
 At least once, never twice after a success: a worker claims a pending, due delivery with a
 conditional UPDATE that sets a lease (one attempt plus a margin) and counts the attempt, sends
-it outside any transaction, then records the outcome on the still-pending row. A worker killed
+it outside any transaction, then records the outcome on the still-pending row. A delivery of an
+endpoint that did not answer its last attempt waits instead (hold.py). A worker killed
 mid-attempt leaves the lease to lapse; the scan (every schedule.SCAN_INTERVAL_SECONDS) enqueues the
 delivery again. A succeeded or failed row is never claimed again; a redelivery is a new row.
 """
@@ -18,7 +19,7 @@ from datetime import datetime, timedelta
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from apps.audit.models import AuditAction
@@ -26,6 +27,7 @@ from apps.audit.services import SYSTEM, AuditEntry, audit_record
 from apps.core.fields import TokenUnreadableError
 from apps.core.metrics import outbound_delivery_counted
 from apps.events.models import Event
+from apps.outbound_webhooks.hold import hold_locked, hold_probe_start, hold_record
 from apps.outbound_webhooks.models import (
     AUDIT_RESOURCE,
     DISABLED_FAILING,
@@ -91,28 +93,72 @@ def events_fan_out(*, event_ids: list[str]) -> int:
     return len(ids)
 
 
-def _claim(delivery_id: uuid.UUID | str, now: datetime) -> Delivery | None:
-    lease = timedelta(seconds=settings.OUTBOUND_WEBHOOK_TIMEOUT_SECONDS + LEASE_MARGIN_SECONDS)
-    won = (
-        Delivery.objects.filter(
-            pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
-        )
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(lease_until=now + lease, attempts=F("attempts") + 1)
-    )
-    if not won:
+def _claimable(delivery_id: uuid.UUID | str, now: datetime) -> QuerySet[Delivery]:
+    """The delivery while pending, due, and held by no worker."""
+    return Delivery.objects.filter(
+        pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
+    ).filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+
+
+def _claim(delivery_id: uuid.UUID | str, now: datetime) -> tuple[Delivery, bool] | None:
+    """The delivery leased, its attempt counted, and whether its attempt probes a held endpoint;
+    None when it is not to be attempted now. An endpoint never held costs nothing more: its
+    `held_until` comes with the delivery's row, read anyway."""
+    delivery = next(iter(_claimable(delivery_id, now).select_related("endpoint", "event")), None)
+    if delivery is None:
         return None
-    return Delivery.objects.select_related("endpoint", "event").get(pk=delivery_id)
+    lease_until = now + timedelta(
+        seconds=settings.OUTBOUND_WEBHOOK_TIMEOUT_SECONDS + LEASE_MARGIN_SECONDS
+    )
+    held_until = delivery.endpoint.held_until
+    if held_until is None:
+        return (delivery, False) if _lease_take(delivery, now, lease_until) else None
+    if held_until <= now:  # lapsed: one claim probes, under the endpoint's row lock
+        with transaction.atomic():
+            held_until = hold_locked(delivery.endpoint_id)
+            if held_until is None or held_until <= now:
+                if not _lease_take(delivery, now, lease_until):
+                    return None
+                if held_until is None:  # an answer released it meanwhile: an ordinary attempt
+                    return delivery, False
+                hold_probe_start(delivery.endpoint_id, lease_until)
+                return delivery, True
+    _defer(delivery, held_until, now)
+    return None
+
+
+def _defer(delivery: Delivery, held_until: datetime, now: datetime) -> None:
+    """Not attempted, not counted: due when the hold ends, and left to the scan (a held
+    endpoint's backlog sends no message). An admin's redelivery or ping is enqueued for then."""
+    if _claimable(delivery.pk, now).update(next_attempt_at=held_until) and delivery.manual:
+        deliveries_enqueue([str(delivery.pk)], countdown=(held_until - now).total_seconds())
+
+
+def _lease_take(delivery: Delivery, now: datetime, lease_until: datetime) -> bool:
+    """The conditional UPDATE only one worker wins: the delivery still claimable, and not
+    attempted since it was read (so `attempts` is exact)."""
+    won = (
+        _claimable(delivery.pk, now)
+        .filter(attempts=delivery.attempts)
+        .update(lease_until=lease_until, attempts=F("attempts") + 1)
+    )
+    if won:
+        delivery.attempts += 1
+        delivery.lease_until = lease_until
+    return bool(won)
 
 
 def delivery_attempt(*, delivery_id: uuid.UUID | str) -> Outcome | None:
-    """One attempt of a pending, due delivery nobody holds; None when there was none to make."""
-    delivery = _claim(delivery_id, timezone.now())
-    if delivery is None:
+    """One attempt of a pending, due delivery nobody holds; None when there was none to make
+    (its endpoint is held: deferred, see hold.py)."""
+    claim = _claim(delivery_id, timezone.now())
+    if claim is None:
         return None
+    delivery, probing = claim
     endpoint, event = delivery.endpoint, delivery.event
     if not (endpoint.is_active or delivery.manual):
         outcome = Outcome(error="endpoint inactive")
+        hold_record(endpoint, outcome, probing=probing)
         _record(delivery, outcome, final=True)
         return outcome
     body = event_body(event)
@@ -125,6 +171,7 @@ def delivery_attempt(*, delivery_id: uuid.UUID | str) -> Outcome | None:
         outcome = Outcome(error="not sent: the endpoint's secret opens with no configured key")
     else:
         outcome = endpoint_post(url=endpoint.url, body=body, headers=headers)
+    hold_record(endpoint, outcome, probing=probing)
     _record(delivery, outcome)
     return outcome
 

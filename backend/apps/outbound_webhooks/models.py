@@ -41,6 +41,9 @@ class WebhookEndpoint(models.Model):
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     # Deliveries ended `failed` in a row; OUTBOUND_WEBHOOK_DISABLE_AFTER_FAILURES disables it.
     failed_streak = models.PositiveIntegerField(default=0)
+    # Set when an attempt timed out or could not connect: its deliveries wait until then, and
+    # one delivery at a time probes it after (delivery.py, hold.py). Cleared by any HTTP answer.
+    held_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

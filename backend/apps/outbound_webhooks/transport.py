@@ -22,6 +22,9 @@ logger = logging.getLogger(__name__)
 class Outcome:
     status_code: int | None = None
     error: str | None = None
+    # No answer at all: a timeout or a failed connection (not a refused address, a TLS error, or
+    # an unreadable secret). Such an endpoint is held (hold.py) so it ties up one worker slot.
+    unanswered: bool = False
 
     @property
     def ok(self) -> bool:
@@ -69,14 +72,14 @@ def endpoint_post(*, url: str, body: bytes, headers: dict[str, str]) -> Outcome:
         )
         return Outcome(status_code=response.status, error=_status_error(response.status))
     except urllib3.exceptions.NewConnectionError:  # a subclass of the timeout, for history
-        return Outcome(error="connection failed")
+        return Outcome(error="connection failed", unanswered=True)
     except urllib3.exceptions.TimeoutError:
-        return Outcome(error="timeout")
+        return Outcome(error="timeout", unanswered=True)
     except urllib3.exceptions.SSLError:
         return Outcome(error="TLS error")
     except urllib3.exceptions.HTTPError as exc:
         logger.info("Webhook attempt to %s failed: %s", target.host, type(exc).__name__)
-        return Outcome(error="connection failed")
+        return Outcome(error="connection failed", unanswered=True)
     finally:
         pool.close()
 

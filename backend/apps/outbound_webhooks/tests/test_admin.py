@@ -54,5 +54,6 @@ def test_endpoints_and_deliveries_are_shown_without_their_secret(
         assert [s for s in secrets if s in html] == []
         assert "field-secret" not in html
         assert "field-previous_secret " not in html
+    assert "field-held_until" in pages[2].content.decode()  # a hold shows on the endpoint's page
     for model in ("webhookendpoint", "delivery"):
         assert admin_client.get(reverse(f"admin:outbound_webhooks_{model}_add")).status_code == 403

@@ -1,5 +1,6 @@
 """A real Celery worker on Redis delivering to a real receiver: a worker killed mid-delivery
-loses no delivery, and a delivery that succeeded is never sent again.
+loses no delivery, a delivery that succeeded is never sent again, and an endpoint that hangs
+holds back neither the request nor other endpoints' deliveries, however long its backlog.
 
 Run in CI's PostgreSQL + Redis pass (skipped without REDIS_URL). Every wait is a bounded poll.
 """
@@ -15,7 +16,7 @@ from django.utils import timezone
 from apps.events.models import Event, EventType
 from apps.events.services import event_emit
 from apps.outbound_webhooks import delivery as sender
-from apps.outbound_webhooks.models import Delivery, DeliveryStatus
+from apps.outbound_webhooks.models import Delivery, DeliveryStatus, WebhookEndpoint
 from testing.factories import personal_workspace
 from testing.receiver import Receiver, receiving
 from testing.workers import REAL_WORKER_MARKS, celery_processes, kill, wait_for
@@ -30,9 +31,9 @@ WORKER_ENV = {
 }
 
 
-def _emit(user) -> str:
+def _emit(user, type_: EventType = EventType.PING) -> str:
     with transaction.atomic():
-        event = event_emit(workspace_id=personal_workspace(user).id, type="ping", data={})
+        event = event_emit(workspace_id=personal_workspace(user).id, type=type_, data={})
     return str(event.id)
 
 
@@ -104,3 +105,40 @@ def test_a_hanging_endpoint_delays_neither_the_request_nor_another_endpoints_del
             assert (held.status, held.attempts) == (DeliveryStatus.PENDING, 1)
             assert held.lease_until is not None  # still in flight: its endpoint has not answered
         assert Delivery.objects.get(event_id=first, endpoint__url=fast.url).status == "succeeded"
+
+
+# The `webhooks` worker of celery_processes: 2 processes; a short timeout keeps the test short.
+CONCURRENCY = 2
+TIMEOUT_SECONDS = 2
+
+
+def test_an_endpoint_hanging_with_a_backlog_holds_one_round_of_slots_not_the_queue(
+    user, loopback, make_endpoint, fake_tiktok
+) -> None:
+    """A backlog of 6x the worker's concurrency for an endpoint that never answers, then one
+    event for another endpoint. Its first attempts time out and hold the endpoint; the rest of
+    the backlog is deferred at once, so the other delivery goes out after about one timeout,
+    where without the hold it would wait for the backlog: backlog x timeout / concurrency."""
+    backlog = 6 * CONCURRENCY
+    env = {**WORKER_ENV, "OUTBOUND_WEBHOOK_TIMEOUT_SECONDS": str(TIMEOUT_SECONDS)}
+    with receiving(delay=30) as hanging, receiving() as fast:
+        stuck, _ = make_endpoint(hanging.url, ["ping"])
+        make_endpoint(fast.url, [EventType.JOB_FINISHED])
+        # Fanned out here: only the `webhooks` queue has a worker, and all of it is deliveries.
+        sender.events_fan_out(event_ids=[_emit(user) for _ in range(backlog)])
+        with celery_processes(fake_tiktok, env=env, queues="webhooks"):
+            wait_for(lambda: len(hanging.requests) >= 1, timeout=20, what="the first hang")
+            event_id = _emit(user, EventType.JOB_FINISHED)
+            sent_at = time.time()
+            sender.events_fan_out(event_ids=[event_id])
+            wait_for(lambda: _received(fast, event_id) == 1, timeout=20, what="the fast send")
+            [arrived] = fast.requests
+            hung = [r for r in hanging.requests if r.at <= arrived.at]
+            deferred = Delivery.objects.filter(endpoint=stuck, status="pending", attempts=0)
+            deferred_count = deferred.count()
+            held_until = WebhookEndpoint.objects.get(pk=stuck.pk).held_until
+    assert len(hung) <= CONCURRENCY  # one round of slots, not the backlog
+    assert deferred_count >= backlog - CONCURRENCY  # waiting for the hold, no attempt counted
+    assert held_until is not None
+    # A generous bound: before the backlog could have drained through the worker's slots.
+    assert arrived.at - sent_at < backlog * TIMEOUT_SECONDS / CONCURRENCY
