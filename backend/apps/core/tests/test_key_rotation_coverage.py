@@ -5,8 +5,6 @@ upload URLs, the refusal per model, and a value the service writes during the ru
 from __future__ import annotations
 
 import re
-import threading
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -15,7 +13,7 @@ from cryptography.fernet import Fernet, MultiFernet
 from django.apps import apps
 from django.conf import settings
 from django.core.management import CommandError
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.db.models import Field, TextField, Value
 from django.test.utils import CaptureQueriesContext
 from standardwebhooks.webhooks import Webhook
@@ -30,6 +28,7 @@ from apps.outbound_webhooks.models import Delivery, WebhookEndpoint
 from apps.outbound_webhooks.services import EndpointDraft, endpoint_create, endpoint_secret_rotate
 from apps.posts.models import Post, PostStatus
 from testing.factories import TikTokAccountFactory, personal_workspace
+from testing.locks import second_waits_for_first
 from testing.receiver import receiving
 
 pytestmark = pytest.mark.django_db
@@ -196,13 +195,6 @@ def test_a_secret_rotated_by_the_service_during_the_run_is_not_overwritten(
     assert under(NEW, *stored(WebhookEndpoint, endpoint.pk, *SECRETS))
 
 
-def _waiting_for_a_lock(pid: int) -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
-        row = cursor.fetchone()
-    return row is not None and row[0] == "Lock"
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="row locks between connections: PostgreSQL"
@@ -216,28 +208,14 @@ def test_a_write_committed_while_the_update_waits_for_its_row_wins(user, use_key
     use_keys(NEW, OLD)
     fields = key_rotation.encrypted_fields()[WebhookEndpoint]
     [row] = next(key_rotation._batches(WebhookEndpoint, fields, 10))
-    rotation: dict[str, object] = {}
 
-    def rotate_in_another_connection() -> None:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_backend_pid()")
-                rotation["pid"] = cursor.fetchone()[0]
-            keys = key_rotation._keys()
-            rotation["written"] = key_rotation._row_rotate(WebhookEndpoint, fields, row, keys)
-        finally:
-            connections.close_all()
+    def rotate() -> bool:
+        return key_rotation._row_rotate(WebhookEndpoint, fields, row, key_rotation._keys())
 
-    with transaction.atomic():
-        new = endpoint_secret_rotate(endpoint=endpoint, meta=RequestMeta())  # not yet committed
-        other = threading.Thread(target=rotate_in_another_connection)
-        other.start()
-        deadline = time.monotonic() + 10
-        while not ("pid" in rotation and _waiting_for_a_lock(rotation["pid"])):
-            assert other.is_alive(), "the rotation ended without waiting for the row lock"
-            assert time.monotonic() < deadline, "the rotation never waited for the row lock"
-            time.sleep(0.01)
-    other.join(10)
+    new, written = second_waits_for_first(
+        lambda: endpoint_secret_rotate(endpoint=endpoint, meta=RequestMeta()),  # uncommitted
+        rotate,
+    )
 
-    assert rotation["written"] is False
+    assert written is False
     assert WebhookEndpoint.objects.get(pk=endpoint.pk).secret == new
