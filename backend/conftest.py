@@ -16,7 +16,9 @@ so a test that mixes both clocks may fail for that reason alone. Worth running a
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -38,14 +40,32 @@ pytest_plugins = [
 ]
 
 _moved_clock: list[time_machine.travel] = []
+_run_cache_dirs: list[Path] = []
 
 
 def _test_clock() -> str:
     return os.environ.get("TEST_CLOCK", "").strip()
 
 
+def _file_cache_of_this_run() -> Path | None:
+    """Without Redis the cache is files under DATA_DIR, shared by every process of the checkout:
+    every test begins with cache.clear(), which would empty the cache of a `make run` or of
+    another test run mid-test (an OAuth state gone between start and complete). A run gets a
+    directory of its own, as it gets a database of its own (settings: test-db-<pid>)."""
+    from django.conf import settings
+
+    default = settings.CACHES["default"]
+    if not default["BACKEND"].endswith("FileBasedCache"):
+        return None
+    default["LOCATION"] = str(Path(default["LOCATION"]) / f"test-run-{os.getpid()}")
+    return Path(default["LOCATION"])
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """Starts the TEST_CLOCK travel (see the module docstring) before anything reads the clock."""
+    """A file cache of this run's own, before anything uses the cache; starts the TEST_CLOCK
+    travel (see the module docstring) before anything reads the clock."""
+    if (directory := _file_cache_of_this_run()) is not None:
+        _run_cache_dirs.append(directory)
     if _test_clock():
         travel = time_machine.travel(_test_clock(), tick=True)
         travel.start()
@@ -55,6 +75,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     while _moved_clock:
         _moved_clock.pop().stop()
+    while _run_cache_dirs:
+        shutil.rmtree(_run_cache_dirs.pop(), ignore_errors=True)
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from django.conf import settings
+from django.core.cache import cache
 
 BACKEND_DIR = Path(__file__).resolve().parents[2]
 MANAGE_PY = BACKEND_DIR.parent / "manage.py"
@@ -196,3 +198,16 @@ def test_entry_points_find_the_source_root_without_pythonpath(entry_point: str) 
     )
     assert result.returncode == 0, result.stderr
     assert "Handler" in result.stdout
+
+
+def test_a_sqlite_test_run_has_a_file_cache_of_its_own() -> None:
+    # Every test starts with cache.clear(): on the directory a `make run` of the same checkout
+    # uses, it would empty that server's OAuth states, and theirs ours (backend/conftest.py).
+    if not settings.CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
+        pytest.skip("a shared Redis cache: runs are apart by their Redis database and prefix")
+    run_dir = Path(settings.DATA_DIR) / "cache" / f"test-run-{os.getpid()}"
+
+    cache.set("whose", "this run's")
+
+    assert settings.CACHES["default"]["LOCATION"] == str(run_dir)
+    assert any(run_dir.iterdir())  # where the backend really writes
