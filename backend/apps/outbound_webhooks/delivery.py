@@ -23,13 +23,13 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from apps.audit.models import AuditAction
-from apps.audit.services import SYSTEM, AuditEntry, audit_record
+from apps.audit.services import SYSTEM
 from apps.core.fields import TokenUnreadableError
 from apps.core.metrics import outbound_delivery_counted
 from apps.events.models import Event
+from apps.outbound_webhooks.audit import endpoint_audit
 from apps.outbound_webhooks.hold import hold_locked, hold_probe_start, hold_record
 from apps.outbound_webhooks.models import (
-    AUDIT_RESOURCE,
     DISABLED_FAILING,
     Delivery,
     DeliveryStatus,
@@ -229,19 +229,15 @@ def _streak_record(endpoint: WebhookEndpoint, status: object) -> None:
 def _disabling_audit(endpoint: WebhookEndpoint, failed: int) -> None:
     """The service disabled the endpoint: the update an admin would have made, by `system`,
     so the workspace's audit log says why its endpoint stopped."""
-    audit_record(
-        AuditEntry(
-            workspace_id=endpoint.workspace_id,
-            action=AuditAction.WEBHOOK_ENDPOINT_UPDATE,
-            resource_id=endpoint.id,
-            resource_type=AUDIT_RESOURCE,
-            meta=SYSTEM,
-            changes={
-                "before": {"is_active": True, "disabled_reason": None},
-                "after": {"is_active": False, "disabled_reason": DISABLED_FAILING},
-            },
-            metadata={"failed_deliveries": failed},
-        )
+    endpoint_audit(
+        endpoint,
+        AuditAction.WEBHOOK_ENDPOINT_UPDATE,
+        SYSTEM,
+        changes={
+            "before": {"is_active": True, "disabled_reason": None},
+            "after": {"is_active": False, "disabled_reason": DISABLED_FAILING},
+        },
+        metadata={"failed_deliveries": failed},
     )
 
 

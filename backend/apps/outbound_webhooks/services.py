@@ -16,12 +16,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.models import AuditAction
-from apps.audit.services import AuditEntry, RequestMeta, audit_record
+from apps.audit.services import RequestMeta
 from apps.core.errors import InvalidInput
 from apps.events.models import Event, EventType
 from apps.outbound_webhooks.addresses import AddressRefused, target_check
+from apps.outbound_webhooks.audit import endpoint_audit
 from apps.outbound_webhooks.delivery import deliveries_enqueue
-from apps.outbound_webhooks.models import ALL_EVENTS, AUDIT_RESOURCE, Delivery, WebhookEndpoint
+from apps.outbound_webhooks.models import ALL_EVENTS, Delivery, WebhookEndpoint
 from apps.outbound_webhooks.signing import secret_new
 
 EDITABLE = ("url", "events", "description", "is_active")
@@ -40,19 +41,6 @@ def url_checked(url: str) -> str:
 def events_normalized(events: list[str]) -> list[str]:
     """Each type once, in the order given; `*` anywhere means every type."""
     return [ALL_EVENTS] if ALL_EVENTS in events else list(dict.fromkeys(events))
-
-
-def _audit(endpoint: WebhookEndpoint, action: AuditAction, meta: RequestMeta, **kw: Any) -> None:
-    audit_record(
-        AuditEntry(
-            workspace_id=endpoint.workspace_id,
-            action=action,
-            resource_id=endpoint.id,
-            resource_type=AUDIT_RESOURCE,
-            meta=meta,
-            **kw,
-        )
-    )
 
 
 @dataclass(frozen=True)
@@ -76,7 +64,7 @@ def endpoint_create(
             description=draft.description,
             secret=secret,
         )
-        _audit(
+        endpoint_audit(
             endpoint,
             AuditAction.WEBHOOK_ENDPOINT_CREATE,
             meta,
@@ -103,7 +91,7 @@ def endpoint_update(
         endpoint.disabled_reason, endpoint.failed_streak = None, 0
     if after:
         endpoint.save()
-        _audit(
+        endpoint_audit(
             endpoint,
             AuditAction.WEBHOOK_ENDPOINT_UPDATE,
             meta,
@@ -115,7 +103,9 @@ def endpoint_update(
 @transaction.atomic
 def endpoint_delete(*, endpoint: WebhookEndpoint, meta: RequestMeta) -> None:
     """Deletes the endpoint with its deliveries: the pending ones are never sent."""
-    _audit(endpoint, AuditAction.WEBHOOK_ENDPOINT_DELETE, meta, metadata={"url": endpoint.url})
+    endpoint_audit(
+        endpoint, AuditAction.WEBHOOK_ENDPOINT_DELETE, meta, metadata={"url": endpoint.url}
+    )
     endpoint.delete()
 
 
@@ -127,7 +117,7 @@ def endpoint_secret_rotate(*, endpoint: WebhookEndpoint, meta: RequestMeta) -> s
     endpoint.previous_secret, endpoint.secret = endpoint.secret, secret
     endpoint.previous_secret_expires_at = timezone.now() + overlap
     endpoint.save()
-    _audit(
+    endpoint_audit(
         endpoint,
         AuditAction.WEBHOOK_ENDPOINT_ROTATE,
         meta,
