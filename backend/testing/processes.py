@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import quote
 
 import requests
@@ -65,3 +66,19 @@ def runserver(**extra_env: str) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def python_run(
+    script: str, env: dict[str, str], *, check: bool = True, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`script` run by this interpreter in a fresh process (under backend/ unless `cwd`), its
+    output captured: what a new server or worker sees with `env` (settings read at start)."""
+    return subprocess.run(  # noqa: S603 (our own interpreter and the test's own script)
+        [sys.executable, "-c", script],
+        cwd=cwd or settings.BACKEND_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT_SECONDS,
+        check=check,
+    )

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import threading
-from pathlib import Path
 
 from celery import current_app
 
 from config.celery import app as celery_app
+from testing.processes import python_run
 
 
 def test_every_thread_reaches_the_project_app_as_current_app() -> None:
@@ -86,14 +84,6 @@ def test_celery_beat_gets_the_schedule_before_django_is_set_up() -> None:
     # swallows an exception of the hook that installs the schedule (a model imported by
     # apps/scheduling/beat.py once left the real scheduler with no entry at all).
     script = "from config.celery import app; print(' '.join(sorted(app.conf.beat_schedule)))"
-    seen = subprocess.run(  # noqa: S603 (our own interpreter and script)
-        [sys.executable, "-c", script],
-        cwd=Path(__file__).resolve().parents[2],
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    seen = python_run(script, {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"})
 
     assert seen.stdout.split() == sorted(celery_app.conf.beat_schedule)

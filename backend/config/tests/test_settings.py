@@ -16,6 +16,8 @@ from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.cache import cache
 
+from testing.processes import python_run
+
 BACKEND_DIR = Path(__file__).resolve().parents[2]
 MANAGE_PY = BACKEND_DIR.parent / "manage.py"
 # Everything settings.py reads that could leak in from the developer's shell.
@@ -57,15 +59,7 @@ def _production_env(**overrides: str) -> dict[str, str]:
 
 
 def _django_setup(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
-        cwd=BACKEND_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return python_run("import django; django.setup()", env, check=False)
 
 
 def test_debug_off_without_secrets_refuses_to_start_naming_secret_key() -> None:
@@ -136,25 +130,15 @@ def test_debug_off_without_a_shared_cache_refuses_to_start() -> None:
     assert "REDIS_URL" in result.stderr
 
 
-def _run_script(script: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 (our own interpreter and a fixed script)
-        [sys.executable, "-c", script],
-        cwd=BACKEND_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
 def test_uploads_are_files_under_the_data_directory_by_default(tmp_path) -> None:
     script = (
         "import django; django.setup(); from django.core.files.storage import storages;"
         "s = storages['uploads']; print(type(s).__name__, s.location)"
     )
 
-    result = _run_script(script, _production_env(DATA_DIR=str(tmp_path), UPLOAD_STORAGE=""))
+    result = python_run(
+        script, _production_env(DATA_DIR=str(tmp_path), UPLOAD_STORAGE=""), check=False
+    )
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"FileSystemStorage {tmp_path / 'uploads'}"
@@ -170,7 +154,7 @@ def test_upload_storage_s3_is_the_bucket_its_variables_name() -> None:
     )
     env = _production_env(**s3, UPLOAD_S3_BUCKET="videos", UPLOAD_S3_REGION="eu-west-3")
 
-    result = _run_script(script, env)
+    result = python_run(script, env, check=False)
 
     assert result.returncode == 0, result.stderr
     expected = "S3Storage videos http://127.0.0.1:9000 eu-west-3 uploads private False"
@@ -187,15 +171,7 @@ def test_entry_points_find_the_source_root_without_pythonpath(entry_point: str) 
         f"import runpy; app = runpy.run_path('backend/config/{entry_point}.py')['application'];"
         "print(type(app).__name__)"
     )
-    result = subprocess.run(  # noqa: S603 (our own interpreter and a fixed script)
-        [sys.executable, "-c", script],
-        cwd=BACKEND_DIR.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = python_run(script, env, check=False, cwd=BACKEND_DIR.parent)
     assert result.returncode == 0, result.stderr
     assert "Handler" in result.stdout
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
@@ -23,7 +21,7 @@ from opentelemetry.trace import SpanKind
 from apps.core import tracing
 from testing.factories import UserFactory
 from testing.http import bearer_header
-from testing.workers import BACKEND_DIR
+from testing.processes import python_run
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -114,15 +112,7 @@ def test_a_process_without_tracing_loads_no_instrumentation() -> None:
         "print(' '.join(sorted(m for m in sys.modules if m.startswith('opentelemetry.'))))"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
-    seen = subprocess.run(  # noqa: S603 (our own interpreter and script)
-        [sys.executable, "-c", script],
-        cwd=BACKEND_DIR,
-        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    seen = python_run(script, {**env, "DJANGO_SETTINGS_MODULE": "config.settings"})
 
     loaded = seen.stdout.split()
     assert "opentelemetry.trace" in loaded
